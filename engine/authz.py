@@ -1,0 +1,22 @@
+"""Who may complete a task, until the directory supplies role resolution in the owning body.
+
+The default rule: the assignee, or, for an unassigned task, a member of the candidate group
+(Django group named by the role code). Replace it with ``ENGINE["TASK_AUTHORIZER"]``.
+"""
+
+
+def user_roles(user) -> set[str]:
+    """The user's group names, cached on the user object for the request."""
+    roles = getattr(user, "_quytrinh_roles", None)
+    if roles is None:
+        roles = set(user.groups.values_list("name", flat=True))
+        user._quytrinh_roles = roles
+    return roles
+
+
+def may_complete(user, task) -> bool:
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.pk
+    return bool(task.candidate_group) and task.candidate_group in user_roles(user)

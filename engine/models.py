@@ -1,0 +1,187 @@
+"""Persistent state of the engine: definitions, instances, the task projection and the audit log."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcessDefinition(models.Model):
+    """One deployed version of one executable BPMN process. Immutable once stored."""
+
+    key = models.CharField(_("process key"), max_length=200, help_text=_("The BPMN process id."))
+    version = models.PositiveIntegerField(_("version"))
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    files = models.JSONField(_("source files"), help_text=_("File name -> BPMN/DMN XML of the deployment."))
+    task_meta = models.JSONField(
+        _("user task metadata"), default=dict, help_text=_("BPMN id -> lane, role, form key, rules.")
+    )
+    deployed_at = models.DateTimeField(_("deployed at"), auto_now_add=True)
+    deployed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("deployed by"),
+    )
+
+    class Meta:
+        verbose_name = _("process definition")
+        verbose_name_plural = _("process definitions")
+        constraints = [models.UniqueConstraint(fields=["key", "version"], name="definition_key_version")]
+        ordering = ["key", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class InstanceStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ProcessInstance(models.Model):
+    """One running (or finished) process.
+
+    ``state`` is the SpiffWorkflow state without the spec (the spec is cached per definition
+    version) and without finished history (compacted: history lives in the audit log), so the
+    cost of a step depends on the active state only. ``revision`` grows by one per stored step;
+    writes are conditional on it, which also protects SQLite where row locks do not exist.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="instances", verbose_name=_("definition")
+    )
+    business_key = models.CharField(_("business key"), max_length=200, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
+    )
+    state = models.TextField(_("workflow state"))
+    serializer_version = models.CharField(_("serializer version"), max_length=16)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    body = models.CharField(_("owning body"), max_length=100, blank=True, db_index=True)
+    subject = models.CharField(
+        _("subject"), max_length=200, blank=True, help_text=_("What the process is about, e.g. a document.")
+    )
+    next_timer_at = models.DateTimeField(_("next timer at"), null=True, blank=True, db_index=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Head of this instance's audit hash chain, updated in the same write as the state.
+    audit_seq = models.PositiveIntegerField(default=0, editable=False)
+    audit_head = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("process instance")
+        verbose_name_plural = _("process instances")
+        indexes = [models.Index(fields=["status", "definition"], name="instance_status_def")]
+
+    def __str__(self) -> str:
+        label = self.business_key or str(self.id)[:8]
+        return f"{self.definition.key} {label}"
+
+    @property
+    def audit_stream(self) -> str:
+        return f"instance:{self.id}"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Task(models.Model):
+    """Projection of a human task: one row per user task that is or was READY.
+
+    Open rows are exactly the READY user tasks of the stored workflow states; worklists, filters
+    and counts query this table and never deserialize workflows. The id is SpiffWorkflow's task id.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("process instance")
+    )
+    bpmn_id = models.CharField(_("BPMN id"), max_length=200)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    lane = models.CharField(_("lane"), max_length=200, blank=True)
+    candidate_group = models.CharField(_("candidate group"), max_length=100, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("assignee"),
+    )
+    form_key = models.CharField(_("form key"), max_length=200, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    priority = models.SmallIntegerField(_("priority"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    created_at = models.DateTimeField(_("created at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("completed by"),
+    )
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        indexes = [
+            models.Index(fields=["status", "candidate_group", "due_at"], name="task_group_queue"),
+            models.Index(fields=["assignee", "status", "due_at"], name="task_assignee_queue"),
+            models.Index(fields=["instance", "status"], name="task_instance_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.bpmn_id} ({self.get_status_display()})"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a change, hash-chained per stream (an instance, a definition key…).
+
+    ``hash = sha256(prev_hash || canonical JSON of the event)``; ``manage.py verify_audit`` walks
+    every stream and reports edited, reordered or missing rows.
+    """
+
+    stream = models.CharField(_("stream"), max_length=120)
+    seq = models.PositiveIntegerField(_("sequence"))
+    instance = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
+        verbose_name=_("process instance"),
+    )
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=60)
+    task_id = models.UUIDField(_("task"), null=True, blank=True)
+    element = models.CharField(_("BPMN element"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="audit_stream_seq")]
+        ordering = ["stream", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq} {self.action}"
+
+
+class AuditStream(models.Model):
+    """Head of a hash chain for streams that are not an instance (definitions, the system)."""
+
+    name = models.CharField(primary_key=True, max_length=120)
+    seq = models.PositiveIntegerField(default=0)
+    head = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit stream")
+        verbose_name_plural = _("audit streams")

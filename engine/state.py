@@ -1,0 +1,182 @@
+"""Storing and restoring SpiffWorkflow state, without the spec and without finished history.
+
+Two things keep the cost of a step proportional to the instance's *active* state:
+
+- the spec is not stored per instance: ``load`` attaches the cached spec of the definition
+  version (72 % of a plain SpiffWorkflow blob is the spec);
+- ``compact`` cuts the finished trunk of the task tree. SpiffWorkflow keeps every task forever
+  and a loop drawn as a gateway back-edge makes the tree one level deeper per round, so each
+  step walks (and each save writes) the whole history; past depth 1,000 its iterator stops
+  seeing tasks and reports the process complete although no end event was reached
+  (``../shared/anchors/SPIFFWORKFLOW.md`` §1). History lives in the audit log instead.
+"""
+
+import json
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_VERSION
+from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from . import handlers, sandbox
+from .exceptions import ScriptError
+
+#: Stored with each instance: SpiffWorkflow's format plus ours (spec stripped, tree compacted).
+SERIALIZER_VERSION = f"{SPIFF_VERSION}+q1"
+
+_REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+_WORKFLOW_CONVERTER = BpmnWorkflowConverter(BpmnWorkflow, _REGISTRY)
+_NOT_FINISHED = TaskState.NOT_FINISHED_MASK
+
+
+class ScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's engine with the sandbox, and service tasks dispatched to registered handlers."""
+
+    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
+        handler = handlers.get(operation_name)
+        if handler is None:
+            raise ScriptError(f"No service-task handler named {operation_name!r} is registered.")
+        params = {k: v.get("value") for k, v in (operation_params or {}).items()}
+        return json.dumps(handlers.call(operation_name, params, task.data))
+
+
+SCRIPT_ENGINE = ScriptEngine(environment=sandbox.RestrictedEnvironment(sandbox.default_helpers()))
+
+
+def new_workflow(spec, subprocess_specs, data: dict | None) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+    workflow.task_tree.data.update(data or {})
+    return workflow
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    """Serialize (format 1.5 without ``spec``/``subprocess_specs``) to compact JSON."""
+    last = workflow.last_task
+    dct = {
+        "serializer_version": SERIALIZER_VERSION,
+        "data": _REGISTRY.convert(_REGISTRY.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(last.id) if last is not None and last.id in workflow.tasks else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": {str(task_id): _REGISTRY.convert(task) for task_id, task in workflow.tasks.items()},
+        "root": str(workflow.task_tree.id),
+        "subprocesses": {str(sp_id): _REGISTRY.convert(sp) for sp_id, sp in workflow.subprocesses.items()},
+        "bpmn_events": _REGISTRY.convert(workflow.bpmn_events),
+    }
+    return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
+
+
+def load(spec, subprocess_specs, state: str) -> BpmnWorkflow:
+    """Rebuild a workflow from ``dump`` output and the cached spec; the script engine is attached."""
+    dct = json.loads(state)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE, deserializing=True)
+    workflow.tasks = {UUID(k): _REGISTRY.restore(v, workflow=workflow) for k, v in dct["tasks"].items()}
+    workflow.task_tree = workflow.tasks[UUID(dct["root"])]
+    _WORKFLOW_CONVERTER.set_default_attributes(workflow, dct)
+    _WORKFLOW_CONVERTER.subprocesses_from_dict(dct["subprocesses"], workflow)
+    workflow.bpmn_events = _REGISTRY.restore(dct.get("bpmn_events", []))
+    return workflow
+
+
+def all_tasks(workflow: BpmnWorkflow):
+    """Every task of the workflow and its subprocesses, without SpiffWorkflow's depth-limited iterator."""
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> dict:
+    return {t.id: t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual}
+
+
+def has_unfinished(workflow: BpmnWorkflow) -> bool:
+    return any(t.state & _NOT_FINISHED for t in workflow.tasks.values())
+
+
+def reached_end(workflow: BpmnWorkflow) -> bool:
+    """True only if the top-level ``End`` task completed: SpiffWorkflow's own ``is_completed`` may
+    say True for a process that lost track of its tasks."""
+    return any(t.task_spec.name == "End" and t.state == TaskState.COMPLETED for t in workflow.tasks.values())
+
+
+def compact(workflow: BpmnWorkflow) -> int:
+    """Drop the finished trunk above the active part of the tree, in the workflow and its subprocesses.
+
+    Returns the number of tasks removed.
+    """
+    removed = _compact_one(workflow)
+    for subprocess in workflow.subprocesses.values():
+        if not subprocess.completed:
+            removed += _compact_one(subprocess)
+    return removed
+
+
+def _compact_one(workflow) -> int:
+    """Keep the root, then the deepest *finished* common ancestor of all unfinished tasks (the cut)
+    and everything below it; remove the trunk between them and the finished side branches hanging
+    off it. Every unfinished task keeps its real parent, and a structured join (boundary events,
+    several start events) keeps the split it looks up by name."""
+    root = workflow.task_tree
+    tasks = workflow.tasks
+    unfinished = [t for t in tasks.values() if t._state & _NOT_FINISHED]
+    if not unfinished:
+        return 0
+    chain = _ancestors(unfinished[0])
+    position = {t.id: i for i, t in enumerate(chain)}
+    cut = len(chain) - 1
+    for task in unfinished[1:]:
+        node = task
+        while node.id not in position:
+            node = tasks[node._parent]
+        cut = min(cut, position[node.id])
+        if cut == 0:
+            return 0
+    for task in unfinished:
+        split_name = getattr(task.task_spec, "split_task", None)
+        if split_name:
+            node = task
+            while node is not None and node.task_spec.name != split_name:
+                node = tasks.get(node._parent)
+            if node is not None and node.id in position:
+                cut = min(cut, position[node.id])
+    while cut > 0 and chain[cut]._state & _NOT_FINISHED:
+        cut -= 1
+    if cut <= 1:
+        return 0
+    removed = 0
+    for i in range(1, cut):
+        ancestor = chain[i]
+        keep = chain[i + 1].id
+        for child_id in ancestor._children:
+            if child_id != keep:
+                removed += _drop_subtree(tasks, child_id)
+        del tasks[ancestor.id]
+        removed += 1
+    root._children = [chain[cut].id]
+    chain[cut]._parent = root.id
+    return removed
+
+
+def _ancestors(task) -> list:
+    chain = []
+    node = task
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    chain.reverse()
+    return chain
+
+
+def _drop_subtree(tasks: dict, task_id) -> int:
+    count, stack = 0, [task_id]
+    while stack:
+        task = tasks.pop(stack.pop(), None)
+        if task is not None:
+            stack.extend(task._children)
+            count += 1
+    return count

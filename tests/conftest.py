@@ -1,0 +1,55 @@
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+
+from engine import definitions, services
+from processes import catalog
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_definition_cache():
+    definitions.clear_cache()
+    yield
+    definitions.clear_cache()
+
+
+@pytest.fixture
+def make_user(db):
+    """Generator fixture: ``make_user("vanthu", "van_thu")`` -> a user in those role groups."""
+
+    def make(username: str, *roles: str, **fields) -> User:
+        user = User.objects.create_user(username=username, password="x", **fields)
+        for role in roles:
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def catalog_deployed(db):
+    return services.deploy(catalog.files())
+
+
+@pytest.fixture
+def deploy_bpmn(db):
+    """Deploy one BPMN document given as a string; returns the definition of ``process_id``."""
+
+    def deploy(xml: str, process_id: str = "p", name: str = "test.bpmn"):
+        results = services.deploy({name: xml})
+        return next(d.definition for d in results if d.definition.key == process_id)
+
+    return deploy

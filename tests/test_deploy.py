@@ -1,0 +1,141 @@
+"""Deploying BPMN: every refusal names the file, the line and the element; versions only on change."""
+
+import pytest
+
+from engine import services
+from engine.exceptions import DeploymentError
+from engine.models import AuditEvent, ProcessDefinition
+from processes import catalog
+
+from .bpmn_helpers import rework_loop, script_process
+
+
+def problems_of(files) -> list:
+    with pytest.raises(DeploymentError) as raised:
+        services.deploy(files)
+    return raised.value.problems
+
+
+def test_catalog_deploys_once_and_redeploy_is_a_no_op(db):
+    first = services.deploy(catalog.files())
+    again = services.deploy(catalog.files())
+
+    assert [(d.definition.key, d.definition.version, d.created) for d in first] == [("incoming_document", 1, True)]
+    assert [(d.definition.key, d.definition.version, d.created) for d in again] == [("incoming_document", 1, False)]
+    assert ProcessDefinition.objects.count() == 1
+    assert AuditEvent.objects.filter(stream="definition:incoming_document", action="definition_deployed").count() == 1
+
+
+def test_changed_content_makes_a_new_version_and_renaming_does_not(db):
+    services.deploy({"loop.bpmn": rework_loop()})
+    services.deploy({"renamed.bpmn": rework_loop()})
+    changed = rework_loop().replace('name="Review"', 'name="Xem xét"')
+    services.deploy({"loop.bpmn": changed})
+
+    assert list(ProcessDefinition.objects.filter(key="rework_loop").values_list("version", flat=True)) == [2, 1]
+
+
+def test_malformed_xml_names_file_and_line(db):
+    broken = rework_loop().replace("<bpmn:endEvent id=\"end\"/>", "<bpmn:endEvent id=\"end\">")
+
+    [problem] = problems_of({"broken.bpmn": broken})
+
+    assert problem.file == "broken.bpmn"
+    assert problem.line == broken.count("\n", 0, broken.index("</bpmn:process>")) + 1
+    assert "Malformed XML" in problem.message or "XML" in problem.message
+
+
+def test_unknown_element_reference_names_the_flow(db):
+    xml = rework_loop().replace('targetRef="end"', 'targetRef="nowhere"')
+
+    problems = problems_of({"loop.bpmn": xml})
+
+    assert [(p.file, p.element) for p in problems] == [("loop.bpmn", "f_end")]
+    assert "nowhere" in problems[0].message
+    assert problems[0].line == xml.count("\n", 0, xml.index('id="f_end"')) + 1
+
+
+def test_not_valid_bpmn_names_the_line_and_element(db):
+    xml = rework_loop().replace('<bpmn:endEvent id="end"/>', '<bpmn:endEvent id="end"><bpmn:foo/></bpmn:endEvent>')
+
+    [problem] = problems_of({"loop.bpmn": xml})
+
+    assert problem.line == xml.count("\n", 0, xml.index("<bpmn:foo/>")) + 1
+    assert problem.element == "end"
+
+
+@pytest.mark.parametrize(
+    ("script", "needle"),
+    [
+        ("x = __import__('os').system('id')", "__import__"),
+        ("x = ().__class__.__bases__[0].__subclasses__()", "__class__"),
+        ("x = open('/etc/passwd').read()", "open"),
+        ("import os", "Imports"),
+        ("x = eval('1+1')", "eval"),
+        ("x = getattr(1, 'real')", "getattr"),
+    ],
+)
+def test_forbidden_script_is_refused_with_its_element_id(db, script, needle):
+    xml = script_process(script)
+
+    problems = problems_of({"evil.bpmn": xml})
+
+    assert problems and all(p.element == "run" and p.file == "evil.bpmn" for p in problems)
+    assert any(needle in p.message for p in problems)
+    assert problems[0].line == xml.count("\n", 0, xml.index("<bpmn:script>")) + 1
+    assert not ProcessDefinition.objects.exists()
+
+
+def test_forbidden_gateway_condition_is_refused_with_the_flow_id(db):
+    xml = rework_loop().replace("i &lt; n", "__import__('os').getpid() &gt; 0")
+
+    problems = problems_of({"loop.bpmn": xml})
+
+    assert {p.element for p in problems} == {"f_back"}
+
+
+def test_user_task_without_lane_or_assignee_is_refused(db):
+    xml = rework_loop().replace('<bpmn:laneSet id="lanes"><bpmn:lane id="staff" name="staff">'
+                                '<bpmn:flowNodeRef>review</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>', "")
+
+    [problem] = problems_of({"loop.bpmn": xml})
+
+    assert problem.element == "review"
+
+
+def test_service_task_must_name_a_registered_handler(db):
+    xml = script_process("x = 1").replace(
+        '<bpmn:scriptTask id="run"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>',
+        '<bpmn:serviceTask id="run"><bpmn:extensionElements>'
+        '<spiffworkflow:serviceTaskOperator id="no.such.handler"><spiffworkflow:parameters/>'
+        '</spiffworkflow:serviceTaskOperator></bpmn:extensionElements></bpmn:serviceTask>')
+
+    [problem] = problems_of({"svc.bpmn": xml})
+
+    assert problem.element == "run" and "no.such.handler" in problem.message
+
+
+def test_every_problem_is_reported_at_once(db):
+    xml = script_process("x = __import__('os')").replace('targetRef="end"', 'targetRef="gone"')
+
+    problems = problems_of({"two.bpmn": xml})
+
+    assert {p.element for p in problems} == {"run", "f3"}
+
+
+def test_non_bpmn_upload_is_refused(db):
+    [problem] = problems_of({"notes.txt": b"hello"})
+
+    assert problem.file == "notes.txt"
+
+
+def test_xml_entities_are_not_expanded(db):
+    xxe = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+           + rework_loop().split("?>", 1)[1].replace('name="Review"', 'name="&e;"'))
+
+    try:
+        services.deploy({"xxe.bpmn": xxe})
+    except DeploymentError as err:
+        assert "root:" not in str(err)
+    stored = "".join(str(files) for files in ProcessDefinition.objects.values_list("files", flat=True))
+    assert "root:" not in stored
