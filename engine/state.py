@@ -105,23 +105,43 @@ def reached_end(workflow: BpmnWorkflow) -> bool:
 
 
 def compact(workflow: BpmnWorkflow) -> int:
-    """Drop the finished trunk above the active part of the tree, in the workflow and its subprocesses.
+    """Drop finished history from the task tree of the workflow and its subprocesses.
 
     Returns the number of tasks removed.
     """
     removed = _compact_one(workflow)
-    for subprocess in workflow.subprocesses.values():
-        if not subprocess.completed:
+    for sp_id, subprocess in list(workflow.subprocesses.items()):
+        if subprocess.completed:
+            parent = _find_task(workflow, sp_id)
+            if parent is None or not parent._state & _NOT_FINISHED:
+                removed += len(subprocess.tasks)
+                del workflow.subprocesses[sp_id]
+        else:
             removed += _compact_one(subprocess)
     return removed
 
 
+def _find_task(workflow: BpmnWorkflow, task_id):
+    if task_id in workflow.tasks:
+        return workflow.tasks[task_id]
+    for subprocess in workflow.subprocesses.values():
+        if task_id in subprocess.tasks:
+            return subprocess.tasks[task_id]
+    return None
+
+
 def _compact_one(workflow) -> int:
-    """Keep the root, then the deepest *finished* common ancestor of all unfinished tasks (the cut)
-    and everything below it; remove the trunk between them and the finished side branches hanging
-    off it. Every unfinished task keeps its real parent, and a structured join (boundary events,
-    several start events) keeps the split it looks up by name."""
-    root = workflow.task_tree
+    """Contract the trunk: the path from the root down to the deepest *finished* common ancestor
+    of all unfinished tasks (the cut).
+
+    On that path only the deepest task of each spec is kept (and the root and the cut), with the
+    finished side branches hanging off it dropped. SpiffWorkflow's gateways answer "which is my
+    nearest ancestor with one of these specs?" by walking up the tree (a parallel gateway that
+    merges a loop's back-edge walks up to the start event; a boundary-event join looks up its
+    split); keeping the deepest task of every spec gives each such question the same answer as
+    the full history, while the trunk stays no longer than the process has elements. Everything
+    below the cut, where all unfinished tasks are, is untouched.
+    """
     tasks = workflow.tasks
     unfinished = [t for t in tasks.values() if t._state & _NOT_FINISHED]
     if not unfinished:
@@ -134,31 +154,32 @@ def _compact_one(workflow) -> int:
         while node.id not in position:
             node = tasks[node._parent]
         cut = min(cut, position[node.id])
-        if cut == 0:
-            return 0
-    for task in unfinished:
-        split_name = getattr(task.task_spec, "split_task", None)
-        if split_name:
-            node = task
-            while node is not None and node.task_spec.name != split_name:
-                node = tasks.get(node._parent)
-            if node is not None and node.id in position:
-                cut = min(cut, position[node.id])
     while cut > 0 and chain[cut]._state & _NOT_FINISHED:
         cut -= 1
     if cut <= 1:
         return 0
+    seen = {chain[cut].task_spec.name}
+    kept = []
+    for task in reversed(chain[1:cut]):
+        if task.task_spec.name not in seen:
+            seen.add(task.task_spec.name)
+            kept.append(task)
+    if len(kept) == cut - 1:
+        return 0
+    new_chain = [chain[0], *reversed(kept), chain[cut]]
+    on_chain = {t.id for t in chain}
+    kept_ids = {t.id for t in new_chain}
     removed = 0
-    for i in range(1, cut):
-        ancestor = chain[i]
-        keep = chain[i + 1].id
-        for child_id in ancestor._children:
-            if child_id != keep:
+    for task in chain[:cut]:
+        for child_id in task._children:
+            if child_id not in on_chain:
                 removed += _drop_subtree(tasks, child_id)
-        del tasks[ancestor.id]
-        removed += 1
-    root._children = [chain[cut].id]
-    chain[cut]._parent = root.id
+        if task.id not in kept_ids:
+            del tasks[task.id]
+            removed += 1
+    for parent, child in zip(new_chain, new_chain[1:]):
+        parent._children = [child.id]
+        child._parent = parent.id
     return removed
 
 

@@ -1,0 +1,77 @@
+"""``make run``: set up and start the whole app on the embedded default.
+
+Migrates the database, deploys the procedure catalog, makes sure a demo administrator exists,
+then runs a Celery worker (with beat) on the filesystem broker and the web server on
+127.0.0.1:8000 until interrupted. Everything lives under ``var/``; no server is needed.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+HOST = os.environ.get("QUYTRINH_HOST", "127.0.0.1")
+PORT = os.environ.get("QUYTRINH_PORT", "8000")
+
+
+def prepare() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("deploy_processes")
+    _ensure_demo_admin()
+
+
+def _ensure_demo_admin() -> None:
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    if not user_model.objects.filter(username="admin").exists():
+        password = os.environ.get("DEMO_PASSWORD", "quytrinh-demo")
+        user_model.objects.create_superuser("admin", "admin@example.invalid", password)
+        print("Created the demo administrator 'admin' (password from DEMO_PASSWORD; local demo only).")
+
+
+def serve() -> int:
+    from django.conf import settings
+
+    python = sys.executable
+    worker = subprocess.Popen(
+        [python, "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel=warning", "--concurrency=2",
+         "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
+    )
+    web = subprocess.Popen(
+        [python, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{PORT}", "--workers", "2", "--threads", "4",
+         "--access-logfile", "-"],
+    )
+    print(f"quytrinh is running on http://{HOST}:{PORT}/ (admin: /admin/, health: /healthz). Ctrl-C stops it.")
+
+    def stop(*_args):
+        for process in (web, worker):
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while web.poll() is None and worker.poll() is None:
+            time.sleep(0.5)
+    finally:
+        stop()
+        for process in (web, worker):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return web.returncode or 0
+
+
+if __name__ == "__main__":
+    prepare()
+    sys.exit(serve())
