@@ -205,7 +205,7 @@ class _Budget:
             return self.pow(left, right)
         if op == "%":
             if isinstance(left, str) and _percent_too_wide(left):
-                raise SandboxViolation(_("%-formatting with widths over 1000 is not allowed."))
+                raise SandboxViolation(_("String formatting with widths over 1000 is not allowed."))
             return left % right
         if isinstance(left, int) and isinstance(right, int) and right > 4096:  # "<<"
             self.too_big(right)

@@ -127,6 +127,7 @@ def test_non_bpmn_upload_is_refused(db):
     [problem] = problems_of({"notes.txt": b"hello"})
 
     assert problem.file == "notes.txt"
+    assert problem.message == "Chỉ triển khai được tệp .bpmn và .dmn."  # Vietnamese by default
 
 
 def test_xml_entities_are_not_expanded(db):
