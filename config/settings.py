@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "engine",
     "processes",
+    "directory",
+    "forms",
+    "signing",
 ]
 
 MIDDLEWARE = [
