@@ -147,6 +147,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+# Timers are found through next_timer_at and fired within about a second of falling due; the
+# sweep re-queues background jobs whose message was lost or whose worker died.
+CELERY_BEAT_SCHEDULE = {
+    "fire-timers": {"task": "engine.fire_timers", "schedule": float(os.environ.get("QUYTRINH_TIMER_INTERVAL", "1.0"))},
+    "sweep-jobs": {"task": "engine.sweep_jobs", "schedule": 30.0},
+}
 
 # --- Engine ---------------------------------------------------------------------------------
 ENGINE = {

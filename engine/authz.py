@@ -20,3 +20,10 @@ def may_complete(user, task) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.pk
     return bool(task.candidate_group) and task.candidate_group in user_roles(user)
+
+
+def role_holders(role: str, body: str = "") -> set[int]:
+    """Users in the Django group named by the role (the body is ignored without a directory)."""
+    from django.contrib.auth import get_user_model
+
+    return set(get_user_model().objects.filter(groups__name=role, is_active=True).values_list("pk", flat=True))

@@ -15,6 +15,24 @@ DEFAULTS = {
     "FORM_VALIDATOR": None,
     # Callable() -> set[str] | None: the role codes lanes may name (None: any).
     "KNOWN_ROLES": None,
+    # Callable(role, body) -> set[int]: user ids holding a role in a body (for notifications).
+    "ROLE_HOLDERS": "engine.authz.role_holders",
+    # Office hours (local time) and the one-stop desk's cut-off.
+    "OFFICE_HOURS": [["07:30", "11:30"], ["13:30", "17:00"]],
+    "ONE_STOP_CUTOFF": "15:00",
+    # Urgency classes: rank for ordering, and the SLA for handling (working_hours/working_days/hours).
+    "URGENCY": {
+        "hoa_toc": {"rank": 3, "sla": {"hours": 2}},
+        "thuong_khan": {"rank": 2, "sla": {"working_hours": 4}},
+        "khan": {"rank": 1, "sla": {"working_days": 1}},
+        "thuong": {"rank": 0, "sla": {"working_days": 5}},
+    },
+    # The most instances one timer sweep takes in one transaction.
+    "TIMER_BATCH": 200,
+    # Background jobs: attempts before an incident, first retry delay (doubles), lease.
+    "JOB_MAX_ATTEMPTS": 3,
+    "JOB_RETRY_DELAY": 5.0,
+    "JOB_LEASE_SECONDS": 120.0,
 }
 
 

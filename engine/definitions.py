@@ -15,9 +15,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser import VALIDATOR
 
-from . import conf, handlers, sandbox
+from . import bpmn_specs, conf, handlers, sandbox
 from .exceptions import DeploymentError, DeployProblem
 from .models import ProcessDefinition
 
@@ -324,7 +324,7 @@ def _dmn_owner(element) -> str | None:
 
 
 def _spiff_parse(bpmn_roots: dict, dmn_roots: dict) -> dict[str, ProcessInfo]:
-    parser = SpiffBpmnParser(validator=None)
+    parser = bpmn_specs.EngineParser(validator=None)
     problems: list[DeployProblem] = []
     roots_by_file = {}
     try:
@@ -349,6 +349,7 @@ def _spiff_parse(bpmn_roots: dict, dmn_roots: dict) -> dict[str, ProcessInfo]:
         except Exception as err:  # SpiffWorkflow raises plain exceptions for some model errors
             problems.append(DeployProblem(_file_of(key, bpmn_roots), None, key, str(err)))
             continue
+        bpmn_specs.default_message_variables([spec, *subprocess_specs.values()])
         processes[key] = ProcessInfo(key, spec.description or key, spec, subprocess_specs, task_meta)
     if problems:
         raise DeploymentError(problems)

@@ -1,12 +1,21 @@
 """Registry of service-task handlers, by the name a BPMN service task gives as its operator.
 
 Domain apps (documents, signing, directory) register what they offer to BPMN here, in their
-``AppConfig.ready``; the engine never imports them. A handler receives the evaluated
-parameters and a read-only view of the task data, and returns a JSON-serializable result that
-SpiffWorkflow stores in the task's result variable.
+``AppConfig.ready``; the engine never imports them. A handler is called with keyword arguments
+``params`` (the evaluated parameters), ``data`` (a read-only view of the task data) and
+``context``: for a quick handler, the step it runs in (``engine.steps.StepContext``: the locked
+instance, the actor, ``record`` an audit entry, ``notify`` people); for a background handler, the
+``engine.jobs.JobContext`` (the idempotency key to pass on to external services). It returns a
+JSON-serializable result that SpiffWorkflow stores in the task's result variable.
+
+Quick handlers run inside the step's transaction; background ones (``background=True``) leave
+the task started and run as a job after the step commits, retried with backoff, and must be
+idempotent under their key: a job may run twice, its step completes once.
 """
 
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -43,9 +52,24 @@ def names() -> set[str]:
     return set(_registry)
 
 
-def call(name: str, params: dict, data: dict) -> object:
+_step_context: ContextVar = ContextVar("quytrinh_step_context", default=None)
+
+
+@contextmanager
+def context(factory: Callable):
+    """While a step runs, quick handlers get ``factory(spiff_task)`` as their context."""
+    token = _step_context.set(factory)
+    try:
+        yield
+    finally:
+        _step_context.reset(token)
+
+
+def call(name: str, params: dict, data: dict, spiff_task=None) -> object:
     """Run a quick handler inside the current step."""
-    return _registry[name].func(params=params, data=MappingProxyType(data))
+    factory = _step_context.get()
+    ctx = factory(spiff_task) if factory is not None else None
+    return _registry[name].func(params=params, data=MappingProxyType(data), context=ctx)
 
 
 def unregister(name: str) -> None:

@@ -36,6 +36,7 @@ class ProcessDefinition(models.Model):
 
 class InstanceStatus(models.TextChoices):
     RUNNING = "running", _("Running")
+    SUSPENDED = "suspended", _("Suspended")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -64,7 +65,7 @@ class ProcessInstance(models.Model):
     subject = models.CharField(
         _("subject"), max_length=200, blank=True, help_text=_("What the process is about, e.g. a document.")
     )
-    next_timer_at = models.DateTimeField(_("next timer at"), null=True, blank=True, db_index=True)
+    next_timer_at = models.DateTimeField(_("next timer at"), null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("started by"),
@@ -78,7 +79,12 @@ class ProcessInstance(models.Model):
     class Meta:
         verbose_name = _("process instance")
         verbose_name_plural = _("process instances")
-        indexes = [models.Index(fields=["status", "definition"], name="instance_status_def")]
+        indexes = [
+            models.Index(fields=["status", "definition"], name="instance_status_def"),
+            # The timer sweep: due instances only, oldest first.
+            models.Index(fields=["next_timer_at"], name="instance_next_timer",
+                         condition=models.Q(next_timer_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         label = self.business_key or str(self.id)[:8]
@@ -185,3 +191,193 @@ class AuditStream(models.Model):
     class Meta:
         verbose_name = _("audit stream")
         verbose_name_plural = _("audit streams")
+
+
+class CalendarDay(models.Model):
+    """An administrator's correction of the national calendar: an extra day off, or a Saturday worked."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Day off")
+        WORKDAY = "workday", _("Working day")
+
+    day = models.DateField(_("day"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.get_kind_display()}"
+
+
+class LegalClock(models.Model):
+    """A legal deadline in working days that can be paused, resumed and extended (one per name)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        STOPPED = "stopped", _("Stopped")
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="clocks",
+                                 verbose_name=_("process instance"))
+    name = models.CharField(_("name"), max_length=100)
+    days = models.IntegerField(_("working days"))
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    remaining_days = models.IntegerField(_("working days left when paused"), null=True, blank=True)
+    extended_days = models.IntegerField(_("working days added by decisions"), default=0)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("legal clock")
+        verbose_name_plural = _("legal clocks")
+        constraints = [models.UniqueConstraint(fields=["instance", "name"], name="clock_instance_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.due_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    INCIDENT = "incident", _("Incident")
+
+
+class Job(models.Model):
+    """A slow service task run in the background. The database, not the broker, is the source of
+    truth: a lost or duplicated Celery message only delays or repeats a wake-up; the lease and the
+    task state make sure the step completes exactly once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="jobs",
+                                 verbose_name=_("process instance"))
+    task_id = models.UUIDField(_("task"))
+    element = models.CharField(_("BPMN element"), max_length=200)
+    handler = models.CharField(_("handler"), max_length=200)
+    params = models.JSONField(_("parameters"), default=dict)
+    data = models.JSONField(_("task data"), default=dict)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("max attempts"), default=3)
+    run_after = models.DateTimeField(_("run after"))
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    locked_by = models.CharField(_("locked by"), max_length=120, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        indexes = [models.Index(fields=["status", "run_after"], name="job_status_run_after")]
+
+    def __str__(self) -> str:
+        return f"{self.handler} ({self.get_status_display()})"
+
+
+class Incident(models.Model):
+    """Something the engine could not do on its own and an administrator must look at."""
+
+    class Kind(models.TextChoices):
+        JOB = "job", _("Background job failed")
+        TIMER = "timer", _("Timer failed")
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="incidents",
+                                 verbose_name=_("process instance"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.CASCADE, related_name="incidents",
+                            verbose_name=_("background job"))
+    element = models.CharField(_("BPMN element"), max_length=200, blank=True)
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("resolved by"),
+    )
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [models.Index(fields=["instance", "resolved_at"], name="incident_instance_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message[:60]}"
+
+
+class MessageSubscription(models.Model):
+    """An instance waiting for a named message with a correlation key (projection of the state)."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="subscriptions",
+                                 verbose_name=_("process instance"))
+    task_id = models.UUIDField(_("task"))
+    name = models.CharField(_("message name"), max_length=200)
+    correlation_key = models.CharField(_("correlation key"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("message subscription")
+        verbose_name_plural = _("message subscriptions")
+        constraints = [models.UniqueConstraint(fields=["instance", "task_id"], name="subscription_task")]
+        indexes = [models.Index(fields=["name", "correlation_key"], name="subscription_lookup")]
+
+
+class MessageStatus(models.TextChoices):
+    CORRELATED = "correlated", _("Delivered to a waiting process")
+    STARTED = "started", _("Started a process")
+    UNMATCHED = "unmatched", _("Waiting: no process matched")
+
+
+class Message(models.Model):
+    """Every message received, kept whether or not it matched; ``message_id`` makes delivery idempotent."""
+
+    message_id = models.CharField(_("message id"), max_length=200, unique=True)
+    name = models.CharField(_("message name"), max_length=200)
+    correlation_key = models.CharField(_("correlation key"), max_length=200, blank=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(_("status"), max_length=12, choices=MessageStatus.choices)
+    instance = models.ForeignKey(ProcessInstance, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="messages", verbose_name=_("process instance"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    correlated_at = models.DateTimeField(_("correlated at"), null=True, blank=True)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("sender"),
+    )
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["status", "name", "correlation_key"], name="message_status_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.correlation_key}] {self.get_status_display()}"
+
+
+class Notification(models.Model):
+    """A notice for a person (a reminder, an overdue flag, an escalation), shown in their worklist."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                             verbose_name=_("user"))
+    instance = models.ForeignKey(ProcessInstance, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="notifications", verbose_name=_("process instance"))
+    kind = models.CharField(_("kind"), max_length=40)
+    message = models.CharField(_("message"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at", "created_at"], name="notification_inbox")]

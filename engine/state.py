@@ -20,15 +20,19 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_VERSION
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.util.task import TaskState
 
-from . import handlers, sandbox
+from . import bpmn_specs, expressions, handlers, sandbox
 from .exceptions import ScriptError
 
 #: Stored with each instance: SpiffWorkflow's format plus ours (spec stripped, tree compacted).
 SERIALIZER_VERSION = f"{SPIFF_VERSION}+q1"
 
-_REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+# Our service-task spec serializes like SpiffWorkflow's (spec diffs for migrations convert specs).
+_REGISTRY = BpmnWorkflowSerializer.configure(
+    {**DEFAULT_CONFIG, bpmn_specs.EngineServiceTask: DEFAULT_CONFIG[SpiffServiceTask]})
+REGISTRY = _REGISTRY
 _WORKFLOW_CONVERTER = BpmnWorkflowConverter(BpmnWorkflow, _REGISTRY)
 _NOT_FINISHED = TaskState.NOT_FINISHED_MASK
 
@@ -41,10 +45,11 @@ class ScriptEngine(PythonScriptEngine):
         if handler is None:
             raise ScriptError(f"No service-task handler named {operation_name!r} is registered.")
         params = {k: v.get("value") for k, v in (operation_params or {}).items()}
-        return json.dumps(handlers.call(operation_name, params, task.data))
+        return json.dumps(handlers.call(operation_name, params, task.data, task))
 
 
-SCRIPT_ENGINE = ScriptEngine(environment=sandbox.RestrictedEnvironment(sandbox.default_helpers()))
+SCRIPT_ENGINE = ScriptEngine(environment=sandbox.RestrictedEnvironment(
+    {**sandbox.default_helpers(), **expressions.HELPERS}))
 
 
 def new_workflow(spec, subprocess_specs, data: dict | None) -> BpmnWorkflow:
@@ -132,7 +137,7 @@ def _find_task(workflow: BpmnWorkflow, task_id):
 
 def _compact_one(workflow) -> int:
     """Contract the trunk: the path from the root down to the deepest *finished* common ancestor
-    of all unfinished tasks (the cut).
+    of all unfinished tasks (the cut); in a finished workflow, the path to its end.
 
     On that path only the deepest task of each spec is kept (and the root and the cut), with the
     finished side branches hanging off it dropped. SpiffWorkflow's gateways answer "which is my
@@ -144,23 +149,28 @@ def _compact_one(workflow) -> int:
     """
     tasks = workflow.tasks
     unfinished = [t for t in tasks.values() if t._state & _NOT_FINISHED]
-    if not unfinished:
-        return 0
-    chain = _ancestors(unfinished[0])
-    position = {t.id: i for i, t in enumerate(chain)}
-    cut = len(chain) - 1
-    for task in unfinished[1:]:
-        node = task
-        while node.id not in position:
-            node = tasks[node._parent]
-        cut = min(cut, position[node.id])
-    while cut > 0 and chain[cut]._state & _NOT_FINISHED:
-        cut -= 1
+    if not unfinished:  # finished: keep the way to the end event (the data lives there)
+        end = next((t for t in tasks.values() if t.task_spec.name == "End"), None)
+        if end is None:
+            return 0
+        chain = _ancestors(end)
+        cut = len(chain) - 1
+    else:
+        chain = _ancestors(unfinished[0])
+        position = {t.id: i for i, t in enumerate(chain)}
+        cut = len(chain) - 1
+        for task in unfinished[1:]:
+            node = task
+            while node.id not in position:
+                node = tasks[node._parent]
+            cut = min(cut, position[node.id])
+        while cut > 0 and chain[cut]._state & _NOT_FINISHED:
+            cut -= 1
     if cut <= 1:
         return 0
     seen = {chain[cut].task_spec.name}
     kept = []
-    for task in reversed(chain[1:cut]):
+    for task in reversed(chain[1:cut]) if unfinished else ():  # a finished workflow asks no more questions
         if task.task_spec.name not in seen:
             seen.add(task.task_spec.name)
             kept.append(task)
@@ -170,7 +180,7 @@ def _compact_one(workflow) -> int:
     on_chain = {t.id for t in chain}
     kept_ids = {t.id for t in new_chain}
     removed = 0
-    for task in chain[:cut]:
+    for task in chain[:cut] if unfinished else chain:
         for child_id in task._children:
             if child_id not in on_chain:
                 removed += _drop_subtree(tasks, child_id)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from SpiffWorkflow.util.task import TaskState
 
-from engine import services
+from engine import services, steps
 from engine.exceptions import Conflict
 from engine.models import AuditEvent, ProcessInstance, Task
 
@@ -77,14 +77,14 @@ def test_a_stale_revision_write_is_a_conflict(deploy_bpmn, make_user, monkeypatc
     user = make_user("staff1", "staff")
     instance = services.start("rework_loop", data={"i": 0, "n": 5}, actor=user)
     task = Task.objects.get(instance=instance, status="open")
-    real_lock = services._lock
+    real_lock = steps.lock
 
     def lock_then_someone_else_writes(instance_id):
         locked = real_lock(instance_id)
         ProcessInstance.objects.filter(pk=instance_id).update(revision=locked.revision + 1)
         return locked
 
-    monkeypatch.setattr(services, "_lock", lock_then_someone_else_writes)
+    monkeypatch.setattr(steps, "lock", lock_then_someone_else_writes)
 
     with pytest.raises(Conflict):
         services.complete(task, data={"i": 1}, actor=user)

@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine import services, state
+from engine import services, state, steps
 from engine.exceptions import ScriptError
 from engine.models import InstanceStatus, ProcessInstance, Task
 
@@ -246,12 +246,12 @@ def test_state_round_trips_at_every_step(catalog_deployed, make_user):
     users = {name: make_user(name, role) for name, role in
              [("vanthu", "van_thu"), ("bithu", "lanh_dao"), ("cv", "chuyen_vien")]}
     instance = services.start("incoming_document", actor=users["vanthu"])
-    steps = [({"valid": True}, "vanthu"), ({"urgency": "thuong"}, "vanthu"), ({"presented_to": "bithu"}, "vanthu"),
-             ({"lead_handler": "cv", "deadline": "2026-12-07"}, "bithu"), ({"outcome": "done"}, "cv"),
+    script = [({"valid": True}, "vanthu"), ({"urgency": "thuong"}, "vanthu"), ({"presented_to": "bithu"}, "vanthu"),
+             ({"lead_handler": "cv", "deadline": "2030-12-06"}, "bithu"), ({"outcome": "done"}, "cv"),
              ({"reply": "ok"}, "cv")]
-    for data, who in steps:
+    for data, who in script:
         instance.refresh_from_db()
-        info = services._info(instance.definition_id)
+        info = steps.info_of(instance.definition_id)
         workflow = state.load(info.spec, info.subprocess_specs, instance.state)
         assert json.loads(state.dump(workflow)) == json.loads(instance.state)
         services.complete(open_tasks(instance)[0], data=data, actor=users[who])

@@ -1,0 +1,290 @@
+"""The unit of work: one step of one locked instance, planned in memory, then written at once.
+
+``Step`` loads the workflow of a locked instance and remembers what was open before; after the
+caller has moved the workflow on (``run``), ``plan`` turns the difference into rows — the new
+state, closed and opened task rows, message subscriptions, jobs, notifications, audit events —
+and ``write`` stores a list of plans with a handful of bulk statements. Timers fire hundreds of
+instances per transaction this way; a user's completion is a list of one.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import audit, conf, definitions, projection, state
+from .exceptions import Conflict, EngineInvariantError, InstanceNotRunning, ScriptError
+from .models import (
+    AuditEvent,
+    InstanceStatus,
+    Job,
+    MessageSubscription,
+    Notification,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+    TaskStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def lock(instance_id, *, nowait: bool = False) -> ProcessInstance:
+    """Lock the instance row for this transaction (a no-op on SQLite, whose writers are serialised)."""
+    try:
+        return ProcessInstance.objects.select_for_update(nowait=nowait).get(pk=instance_id)
+    except ProcessInstance.DoesNotExist:
+        raise InstanceNotRunning(_("This process instance does not exist.")) from None
+
+
+def info_of(definition: ProcessDefinition | int) -> definitions.ProcessInfo:
+    if isinstance(definition, ProcessDefinition):
+        return definitions.load(definition)
+    return definitions.load_by_id(definition)
+
+
+@dataclass
+class Plan:
+    """Everything one step writes."""
+
+    instance: ProcessInstance
+    previous_revision: int
+    insert: bool
+    now: datetime
+    completed: dict = field(default_factory=dict)  # task id -> actor (or None)
+    cancelled: list = field(default_factory=list)
+    new_tasks: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    dropped_subscriptions: list = field(default_factory=list)
+    new_subscriptions: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+    notifications: list = field(default_factory=list)
+    after_commit: list = field(default_factory=list)
+
+
+class StepContext:
+    """What quick service-task handlers see of the step they run in."""
+
+    def __init__(self, step: "Step", spiff_task):
+        self.step = step
+        self.spiff_task = spiff_task
+
+    @property
+    def instance(self) -> ProcessInstance:
+        return self.step.instance
+
+    @property
+    def now(self) -> datetime:
+        return self.step.now
+
+    @property
+    def actor(self):
+        return self.step.actor
+
+    def record(self, entry: audit.Entry) -> None:
+        self.step.entries.append(entry)
+
+    def notify(self, user_ids, kind: str, message: str) -> None:
+        for user_id in set(user_ids):
+            self.step.notifications.append(Notification(user_id=user_id, instance=self.step.instance, kind=kind,
+                                                        message=message[:500], created_at=self.step.now))
+
+
+class Step:
+    """One step on an instance the caller has locked (or is creating)."""
+
+    def __init__(self, instance: ProcessInstance, info, workflow, *, actor, now, insert: bool = False):
+        self.instance, self.info, self.workflow = instance, info, workflow
+        self.actor, self.now, self.insert = actor, now, insert
+        self.entries: list[audit.Entry] = []
+        self.completed: dict = {}
+        self.notifications: list[Notification] = []
+        self.before_tasks = {} if insert else state.ready_human_tasks(workflow)
+        self.before_messages = {} if insert else waiting_messages(workflow)
+        self.absorbed: set = set()
+
+    @classmethod
+    def load(cls, instance: ProcessInstance, *, actor, now) -> "Step":
+        info = info_of(instance.definition_id)
+        return cls(instance, info, state.load(info.spec, info.subprocess_specs, instance.state), actor=actor, now=now)
+
+    def run(self, first=None) -> None:
+        """Run ``first`` (a user task being completed) and then everything automatic up to the next
+        wait. Compacts every few hundred automatic tasks so a long automatic loop stays correct, and
+        stops a runaway loop that never reaches a wait state."""
+        from . import handlers
+
+        limit = conf.get("MAX_TASKS_PER_STEP")
+        count = 0
+        workflow = self.workflow
+
+        def after_task(_task):
+            nonlocal count
+            count += 1
+            if count % 200 == 0:
+                state.compact(workflow)
+            if count > limit:
+                raise ScriptError(_("The process ran %(n)s tasks without reaching a wait state and was stopped.")
+                                  % {"n": limit})
+
+        from .messaging import absorb_buffered
+
+        with handlers.context(lambda spiff_task: StepContext(self, spiff_task)):
+            if first is not None:
+                first.run()
+            workflow.refresh_timers()
+            workflow.do_engine_steps(did_complete_task=after_task)
+            absorb_buffered(self)
+
+    def plan(self) -> Plan:
+        """Compute the rows this step writes (validating the new state); no database writes."""
+        instance, workflow, now = self.instance, self.workflow, self.now
+        state.compact(workflow)
+        if not state.has_unfinished(workflow) and instance.status not in (InstanceStatus.COMPLETED,
+                                                                          InstanceStatus.CANCELLED):
+            if workflow.success and state.reached_end(workflow):
+                instance.status = InstanceStatus.COMPLETED
+                self.entries.append(audit.Entry("instance_completed", actor=self.actor))
+            elif not workflow.success:
+                instance.status = InstanceStatus.CANCELLED
+            else:
+                raise EngineInvariantError(_("The process has no task left but never reached an end event."))
+            instance.ended_at = now
+        serialized = state.dump(workflow)
+        if len(serialized) > conf.get("MAX_STATE_SIZE"):
+            raise ScriptError(_("The process data grew too large to store (%(size)s bytes).")
+                              % {"size": f"{len(serialized):,}"})
+
+        plan = Plan(instance=instance, previous_revision=instance.revision, insert=self.insert, now=now)
+        after = state.ready_human_tasks(workflow)
+        opened = [task for task_id, task in after.items() if task_id not in self.before_tasks]
+        plan.completed = dict(self.completed)
+        plan.cancelled = [task_id for task_id in self.before_tasks
+                          if task_id not in after and task_id not in self.completed]
+        plan.new_tasks = projection.new_rows(self.info.task_meta, opened, instance, now)
+        for row in plan.new_tasks:
+            self.entries.append(audit.Entry("task_created", task_id=row.pk, element=row.bpmn_id, after={
+                "name": row.name, "role": row.candidate_group, "assignee": row.assignee_id, "due_at": row.due_at}))
+        for task_id in plan.cancelled:
+            self.entries.append(audit.Entry("task_cancelled", actor=self.actor, task_id=task_id,
+                                            element=self.before_tasks[task_id].task_spec.bpmn_id or ""))
+
+        after_messages = waiting_messages(workflow)
+        plan.dropped_subscriptions = [t for t in self.before_messages if t not in after_messages]
+        for task_id, spiff_task in after_messages.items():
+            if task_id not in self.before_messages:
+                plan.new_subscriptions.append(MessageSubscription(
+                    instance=instance, task_id=task_id, name=spiff_task.task_spec.event_definition.name,
+                    correlation_key=correlation_key(spiff_task, instance)))
+        plan.jobs = _new_jobs(self, after_commit=plan.after_commit)
+        plan.notifications = self.notifications
+        instance.next_timer_at = next_timer(workflow) if instance.status == InstanceStatus.RUNNING else None
+
+        instance.state, instance.revision = serialized, instance.revision + 1
+        plan.events = audit.chain_for_instance(instance, self.entries, now)
+        return plan
+
+
+def write(plans: list[Plan]) -> None:
+    """Store the plans of one transaction; an existing instance is written only if its revision is
+    still the one read (``Conflict`` otherwise: nothing of the transaction is kept)."""
+    if not plans:
+        return
+    fields = ["state", "revision", "status", "ended_at", "audit_seq", "audit_head", "next_timer_at", "definition_id"]
+    for plan in plans:
+        instance = plan.instance
+        if plan.insert:
+            instance.save(force_insert=True)
+            continue
+        stored = ProcessInstance.objects.filter(pk=instance.pk, revision=plan.previous_revision).update(
+            revision=F("revision") + 1, **{f: getattr(instance, f) for f in fields if f != "revision"})
+        if stored != 1:
+            raise Conflict()
+    closed: dict = {}  # (status, when, actor id) -> task ids: one UPDATE per group, usually one in all
+    for plan in plans:
+        for task_id, actor in plan.completed.items():
+            closed.setdefault((TaskStatus.COMPLETED, plan.now, getattr(actor, "pk", None)), []).append(task_id)
+        for task_id in plan.cancelled:
+            closed.setdefault((TaskStatus.CANCELLED, plan.now, None), []).append(task_id)
+    for (status, when, actor_id), task_ids in closed.items():
+        Task.objects.filter(pk__in=task_ids).update(status=status, completed_at=when, completed_by_id=actor_id)
+    dropped = [task_id for plan in plans for task_id in plan.dropped_subscriptions]
+    if dropped:
+        MessageSubscription.objects.filter(task_id__in=dropped).delete()
+    for model, attribute in ((Task, "new_tasks"), (MessageSubscription, "new_subscriptions"), (Job, "jobs"),
+                             (Notification, "notifications"), (AuditEvent, "events")):
+        rows = [row for plan in plans for row in getattr(plan, attribute)]
+        if rows:
+            model.objects.bulk_create(rows)
+    for plan in plans:
+        for callback in plan.after_commit:
+            transaction.on_commit(callback)
+
+
+def waiting_messages(workflow) -> dict:
+    """Catch events waiting for a message, by task id."""
+    return {
+        task.id: task for task in workflow.event_manager.tasks.values()
+        if task.state == TaskState.WAITING
+        and isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
+    }
+
+
+def correlation_key(spiff_task, instance: ProcessInstance) -> str:
+    """The key a waiting message is matched on: the ``correlationKey`` expression of the catch event
+    (evaluated against its data), else the instance's business key."""
+    expression = (spiff_task.task_spec.extensions.get("properties") or {}).get("correlationKey")
+    if expression:
+        value = state.SCRIPT_ENGINE.evaluate(spiff_task, expression)
+        return "" if value is None else str(value)[:200]
+    return instance.business_key
+
+
+def next_timer(workflow) -> datetime | None:
+    """The earliest due time of the timers the workflow waits for."""
+    due = []
+    for task in workflow.event_manager.tasks.values():
+        definition = getattr(task.task_spec, "event_definition", None)
+        if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
+            continue
+        value = definition.details(task).value
+        if value is None:  # not evaluated yet: due at once, the next sweep evaluates it
+            due.append(datetime.min.replace(tzinfo=UTC))
+        elif isinstance(value, str):
+            due.append(datetime.fromisoformat(value))
+    return min(due) if due else None
+
+
+def _new_jobs(step: Step, *, after_commit: list) -> list:
+    """Rows for the background service tasks this step started (SpiffWorkflow leaves them STARTED)."""
+    from . import jobs
+
+    rows = []
+    for spiff_task in state.all_tasks(step.workflow):
+        request = spiff_task.internal_data.get("job")
+        if spiff_task.state != TaskState.STARTED or not request or request.get("queued"):
+            continue
+        job = jobs.new_job(step.instance, spiff_task, request, step.now)
+        request["queued"] = True
+        rows.append(job)
+        step.entries.append(audit.Entry("job_queued", task_id=spiff_task.id, element=job.element,
+                                        after={"handler": job.handler, "job": str(job.pk)}))
+        after_commit.append(lambda job_id=job.pk: jobs.enqueue(job_id))
+    return rows
+
+
+def locked(instance_id, *, actor, now, running: bool = True, check: Callable | None = None) -> Step:
+    """Lock and load an instance for a step; refuse unless it is running (when ``running``)."""
+    instance = lock(instance_id)
+    if running and instance.status != InstanceStatus.RUNNING:
+        raise InstanceNotRunning()
+    if check is not None:
+        check(instance)
+    return Step.load(instance, actor=actor, now=now)
