@@ -164,6 +164,9 @@ ENGINE = {
     "SCRIPT_MAX_SIZE": int(os.environ.get("QUYTRINH_SCRIPT_MAX_SIZE", str(1_000_000))),
     # Tasks one step may run before it is stopped as a runaway automatic loop.
     "MAX_TASKS_PER_STEP": 10_000,
+    # Background jobs: how long a worker holds a job, and the first retry delay (doubling).
+    "JOB_LEASE_SECONDS": float(os.environ.get("QUYTRINH_JOB_LEASE_SECONDS", "120")),
+    "JOB_RETRY_DELAY": float(os.environ.get("QUYTRINH_JOB_RETRY_DELAY", "5")),
 }
 
 LOGGING = {

@@ -248,11 +248,16 @@ def _properties(element) -> dict[str, str]:
 
 
 def _lanes(root) -> dict[str, tuple[str, str]]:
-    """BPMN id of each flow node -> (lane id, lane name)."""
+    """BPMN id of each flow node -> (role code, lane name).
+
+    The role is the lane id; what follows a double underscore is ignored, so a file with several
+    pools can use the same role in each (``van_thu`` and ``van_thu__ubnd``), ids being unique.
+    """
     lanes = {}
     for lane in root.iterfind(".//bpmn:lane", NS):
+        role = lane.get("id").split("__", 1)[0]
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
-            lanes[(ref.text or "").strip()] = (lane.get("id"), lane.get("name") or lane.get("id"))
+            lanes[(ref.text or "").strip()] = (role, lane.get("name") or role)
     return lanes
 
 

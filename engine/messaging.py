@@ -54,7 +54,8 @@ def deliver(*, name: str, message_id: str, correlation_key: str = "", data: dict
         with transaction.atomic():
             message = Message.objects.create(message_id=message_id[:200], name=name[:200],
                                              correlation_key=correlation_key[:200], payload=payload,
-                                             status=MessageStatus.UNMATCHED, sender=actor if getattr(actor, "pk", None) else None)
+                                             status=MessageStatus.RECEIVED,
+                                             sender=actor if getattr(actor, "pk", None) else None)
             subscriptions = list(MessageSubscription.objects.filter(name=name, correlation_key=correlation_key)
                                  .order_by("id").values_list("instance_id", "task_id"))
             if len({instance_id for instance_id, _task in subscriptions}) > 1:
@@ -73,7 +74,9 @@ def deliver(*, name: str, message_id: str, correlation_key: str = "", data: dict
                                  message=message)
                 Message.objects.filter(pk=message.pk).update(status=MessageStatus.STARTED, instance=instance,
                                                               correlated_at=timezone.now())
-                message.refresh_from_db()
+            else:
+                Message.objects.filter(pk=message.pk).update(status=MessageStatus.UNMATCHED)
+            message.refresh_from_db()
             return Delivery(message, duplicate=False)
     except IntegrityError:  # the same message id, delivered at the same moment: the other one won
         existing = Message.objects.filter(message_id=message_id).first()

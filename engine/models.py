@@ -334,6 +334,7 @@ class MessageSubscription(models.Model):
 
 
 class MessageStatus(models.TextChoices):
+    RECEIVED = "received", _("Being delivered")
     CORRELATED = "correlated", _("Delivered to a waiting process")
     STARTED = "started", _("Started a process")
     UNMATCHED = "unmatched", _("Waiting: no process matched")

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, projection, state, steps
+from . import audit, conf, projection, state, steps
 from .exceptions import EngineError, InstanceNotRunning, InvalidData, TaskNotOpen
 from .models import Incident, InstanceStatus, Job, JobStatus, ProcessDefinition, ProcessInstance, Task, TaskStatus
 from .services import required_reason
@@ -22,21 +23,22 @@ from .services import required_reason
 
 def suspend(instance, *, actor, reason: str) -> ProcessInstance:
     """Stop the instance where it is: no completions, timers or jobs until it is resumed."""
-    return _set_status(instance, actor, reason, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, "instance_suspended")
+    return _set_status(instance, actor, reason, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, "instance_suspended",
+                       _("Only a running process can be suspended."))
 
 
 def resume(instance, *, actor, reason: str) -> ProcessInstance:
     """Let a suspended instance go on; timers that fell due meanwhile fire at the next sweep."""
-    return _set_status(instance, actor, reason, InstanceStatus.SUSPENDED, InstanceStatus.RUNNING, "instance_resumed")
+    return _set_status(instance, actor, reason, InstanceStatus.SUSPENDED, InstanceStatus.RUNNING, "instance_resumed",
+                       _("Only a suspended process can be resumed."))
 
 
-def _set_status(instance, actor, reason, expected, new, action) -> ProcessInstance:
+def _set_status(instance, actor, reason, expected, new, action, refusal) -> ProcessInstance:
     reason = required_reason(reason)
     with transaction.atomic():
         step = steps.locked(_pk(instance), actor=actor, now=timezone.now(), running=False)
         if step.instance.status != expected:
-            raise InstanceNotRunning(_("This process instance is not %(status)s.") % {
-                "status": InstanceStatus(expected).label.lower()})
+            raise InstanceNotRunning(refusal)
         step.instance.status = new
         step.entries.append(audit.Entry(action, actor=actor, before={"status": expected},
                                         after={"status": new, "reason": reason}))
@@ -56,8 +58,9 @@ def retry_incident(incident: Incident | int, *, actor, reason: str) -> Incident:
         instance = steps.lock(incident.instance_id)
         now = timezone.now()
         if incident.job_id:
-            Job.objects.filter(pk=incident.job_id).update(status=JobStatus.PENDING, attempts=0, run_after=now,
-                                                          locked_until=None)
+            Job.objects.filter(pk=incident.job_id).update(  # attempt numbers go on: they name each try
+                status=JobStatus.PENDING, max_attempts=F("attempts") + conf.get("JOB_MAX_ATTEMPTS"), run_after=now,
+                locked_until=None)
             transaction.on_commit(lambda job_id=incident.job_id: enqueue(job_id))
         else:
             instance.next_timer_at = now

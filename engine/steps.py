@@ -157,12 +157,15 @@ class Step:
             else:
                 raise EngineInvariantError(_("The process has no task left but never reached an end event."))
             instance.ended_at = now
+        after_commit: list = []
+        new_jobs = _new_jobs(self, after_commit=after_commit)  # marks the requests queued: before dump
         serialized = state.dump(workflow)
         if len(serialized) > conf.get("MAX_STATE_SIZE"):
             raise ScriptError(_("The process data grew too large to store (%(size)s bytes).")
                               % {"size": f"{len(serialized):,}"})
 
-        plan = Plan(instance=instance, previous_revision=instance.revision, insert=self.insert, now=now)
+        plan = Plan(instance=instance, previous_revision=instance.revision, insert=self.insert, now=now,
+                    jobs=new_jobs, after_commit=after_commit)
         after = state.ready_human_tasks(workflow)
         opened = [task for task_id, task in after.items() if task_id not in self.before_tasks]
         plan.completed = dict(self.completed)
@@ -183,7 +186,6 @@ class Step:
                 plan.new_subscriptions.append(MessageSubscription(
                     instance=instance, task_id=task_id, name=spiff_task.task_spec.event_definition.name,
                     correlation_key=correlation_key(spiff_task, instance)))
-        plan.jobs = _new_jobs(self, after_commit=plan.after_commit)
         plan.notifications = self.notifications
         instance.next_timer_at = next_timer(workflow) if instance.status == InstanceStatus.RUNNING else None
 

@@ -18,8 +18,8 @@ def lane(lane_id: str, *nodes: str) -> str:
     return f'<bpmn:lane id="{lane_id}" name="{lane_id}">{refs}</bpmn:lane>'
 
 
-def lanes(*lane_xml: str) -> str:
-    return f'<bpmn:laneSet id="lanes">{"".join(lane_xml)}</bpmn:laneSet>\n'
+def lanes(*lane_xml: str, set_id: str = "lanes") -> str:
+    return f'<bpmn:laneSet id="{set_id}">{"".join(lane_xml)}</bpmn:laneSet>\n'
 
 
 def script_process(script: str, process_id: str = "p") -> str:

@@ -5,6 +5,8 @@ from django.db import connection
 from engine import definitions, services
 from processes import catalog
 
+from .jobapp import handlers as _test_handlers  # noqa: F401 - registers the tests' service-task handlers
+
 
 def pytest_collection_modifyitems(config, items):
     if connection.vendor != "postgresql":
