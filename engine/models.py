@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class ProcessDefinition(models.Model):
@@ -124,6 +125,7 @@ class Task(models.Model):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     priority = models.SmallIntegerField(_("priority"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    body = models.CharField(_("owning body"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
@@ -135,8 +137,10 @@ class Task(models.Model):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         indexes = [
-            models.Index(fields=["status", "candidate_group", "due_at"], name="task_group_queue"),
+            # Worklists: "assigned to me" and "open to my role in this body", ordered by due date.
             models.Index(fields=["assignee", "status", "due_at"], name="task_assignee_queue"),
+            models.Index(fields=["candidate_group", "body", "status", "due_at"], name="task_group_queue",
+                         condition=models.Q(assignee__isnull=True)),
             models.Index(fields=["instance", "status"], name="task_instance_status"),
         ]
 
@@ -382,3 +386,38 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["user", "read_at", "created_at"], name="notification_inbox")]
+
+
+# --- Object permissions (django-guardian, direct foreign keys: integer/uuid joins, no text casts) --
+
+
+class TaskUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="user_grants")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("task permission (user)")
+        verbose_name_plural = _("task permissions (user)")
+
+
+class TaskGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="group_grants")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("task permission (group)")
+        verbose_name_plural = _("task permissions (group)")
+
+
+class ProcessInstanceUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="user_grants")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("process permission (user)")
+        verbose_name_plural = _("process permissions (user)")
+
+
+class ProcessInstanceGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="group_grants")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("process permission (group)")
+        verbose_name_plural = _("process permissions (group)")

@@ -38,6 +38,7 @@ def new_rows(task_meta: dict, spiff_tasks, instance, now) -> list[Task]:
             lane=meta["lane"][:200],
             candidate_group=meta["role"][:100],
             form_key=meta["form_key"][:200],
+            body=instance.body,
             created_at=now,
         )
         if meta["assignee"]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, conf, projection, state, steps
+from . import audit, conf, grants, projection, state, steps
 from .exceptions import EngineError, InstanceNotRunning, InvalidData, TaskNotOpen
 from .models import Incident, InstanceStatus, Job, JobStatus, ProcessDefinition, ProcessInstance, Task, TaskStatus
 from .services import required_reason
@@ -86,8 +86,11 @@ def reassign(task: Task, *, assignee, actor, reason: str) -> Task:
         if assignee is not None and not get_user_model().objects.filter(pk=assignee.pk, is_active=True).exists():
             raise InvalidData(_("This user cannot be assigned tasks."), errors={"assignee": [_("Inactive user.")]})
         before = row.assignee_id
+        grants.revoke_for_closed([row.pk])  # the task leaves its former assignee
         row.assignee = assignee
         row.save(update_fields=["assignee"])
+        if assignee is not None:
+            grants.grant(row, assignee.pk)
         events = audit.chain_for_instance(instance, [audit.Entry(
             "task_reassigned", actor=actor, task_id=row.pk, element=row.bpmn_id, before={"assignee": before},
             after={"assignee": row.assignee_id, "reason": reason})], timezone.now())

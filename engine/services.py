@@ -11,6 +11,7 @@ and administrators' repairs (``engine.repair``) go through the same unit of work
 (``engine.steps``).
 """
 
+import copy
 import logging
 import uuid
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import audit, conf, definitions, sandbox, state, steps
+from . import audit, conf, definitions, grants, sandbox, state, steps
 from .exceptions import (
     Conflict,
     DefinitionNotFound,
@@ -158,6 +159,8 @@ def complete(task: Task | uuid.UUID | str, *, data: dict | None = None, actor) -
             replaced = {key: spiff_task.data.get(key) for key in data}
             spiff_task.data.update(data)
             step.completed[row.pk] = actor
+            if row.assignee_id:
+                step.assigned_completed.add(row.pk)
             step.entries.append(audit.Entry("task_completed", actor=actor, task_id=row.pk, element=row.bpmn_id,
                                             before=replaced, after=data))
             step.run(first=spiff_task)
@@ -178,6 +181,49 @@ def cancel(instance: ProcessInstance | uuid.UUID | str, *, actor, reason: str) -
         step.entries.append(audit.Entry("instance_cancelled", actor=actor, after={"reason": reason}))
         steps.write([step.plan()])
     return step.instance
+
+
+def claim(task: Task, *, actor) -> Task:
+    """Take an open task offered to one's role, so that colleagues see it is being handled."""
+    return _set_assignee(task, actor, claim=True)
+
+
+def unclaim(task: Task, *, actor) -> Task:
+    """Give a claimed task back to the role."""
+    return _set_assignee(task, actor, claim=False)
+
+
+def _set_assignee(task: Task, actor, *, claim: bool) -> Task:
+    with transaction.atomic():
+        instance = steps.lock(task.instance_id)
+        row = Task.objects.get(pk=task.pk)
+        if row.status != TaskStatus.OPEN or instance.status != InstanceStatus.RUNNING:
+            raise TaskNotOpen()
+        if claim:
+            if row.assignee_id == actor.pk:
+                return row
+            offered = copy.copy(row)
+            offered.assignee_id = None
+            if not row.candidate_group or not authorizer()(actor, offered):
+                raise NotAllowed(_("This task is not offered to your role."))
+            if row.assignee_id is not None:
+                raise Conflict(_("Someone else has already taken this task."))
+            row.assignee = actor
+        else:
+            if row.assignee_id != actor.pk or not row.candidate_group:
+                raise NotAllowed(_("Only the person holding a task offered to a role can give it back."))
+            grants.revoke_for_closed([row.pk])
+            row.assignee = None
+        row.save(update_fields=["assignee"])
+        if claim:
+            grants.grant(row, actor.pk)
+        events = audit.chain_for_instance(instance, [audit.Entry(
+            "task_claimed" if claim else "task_unclaimed", actor=actor, task_id=row.pk, element=row.bpmn_id)],
+            timezone.now())
+        ProcessInstance.objects.filter(pk=instance.pk).update(audit_seq=instance.audit_seq,
+                                                              audit_head=instance.audit_head)
+        AuditEvent.objects.bulk_create(events)
+    return row
 
 
 def workflow_of(instance: ProcessInstance):

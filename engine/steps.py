@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, conf, definitions, projection, state
+from . import audit, conf, definitions, grants, projection, state
 from .exceptions import Conflict, EngineInvariantError, InstanceNotRunning, ScriptError
 from .models import (
     AuditEvent,
@@ -29,8 +29,10 @@ from .models import (
     Notification,
     ProcessDefinition,
     ProcessInstance,
+    ProcessInstanceUserObjectPermission,
     Task,
     TaskStatus,
+    TaskUserObjectPermission,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class Plan:
     new_subscriptions: list = field(default_factory=list)
     jobs: list = field(default_factory=list)
     notifications: list = field(default_factory=list)
+    revoke: list = field(default_factory=list)  # closed task ids whose assignee's grants go
     after_commit: list = field(default_factory=list)
 
 
@@ -105,6 +108,7 @@ class Step:
         self.actor, self.now, self.insert = actor, now, insert
         self.entries: list[audit.Entry] = []
         self.completed: dict = {}
+        self.assigned_completed: set = set()  # completed tasks that had an assignee (grants to revoke)
         self.notifications: list[Notification] = []
         self.before_tasks = {} if insert else state.ready_human_tasks(workflow)
         self.before_messages = {} if insert else waiting_messages(workflow)
@@ -172,6 +176,7 @@ class Step:
         plan.cancelled = [task_id for task_id in self.before_tasks
                           if task_id not in after and task_id not in self.completed]
         plan.new_tasks = projection.new_rows(self.info.task_meta, opened, instance, now)
+        plan.revoke = [*plan.cancelled, *self.assigned_completed]
         for row in plan.new_tasks:
             self.entries.append(audit.Entry("task_created", task_id=row.pk, element=row.bpmn_id, after={
                 "name": row.name, "role": row.candidate_group, "assignee": row.assignee_id, "due_at": row.due_at}))
@@ -217,6 +222,7 @@ def write(plans: list[Plan]) -> None:
             closed.setdefault((TaskStatus.CANCELLED, plan.now, None), []).append(task_id)
     for (status, when, actor_id), task_ids in closed.items():
         Task.objects.filter(pk__in=task_ids).update(status=status, completed_at=when, completed_by_id=actor_id)
+    grants.revoke_for_closed([task_id for plan in plans for task_id in plan.revoke])
     dropped = [task_id for plan in plans for task_id in plan.dropped_subscriptions]
     if dropped:
         MessageSubscription.objects.filter(task_id__in=dropped).delete()
@@ -225,6 +231,11 @@ def write(plans: list[Plan]) -> None:
         rows = [row for plan in plans for row in getattr(plan, attribute)]
         if rows:
             model.objects.bulk_create(rows)
+    assignments = [(row, row.assignee_id) for plan in plans for row in plan.new_tasks if row.assignee_id]
+    if assignments:
+        task_rows, instance_rows = grants.rows_for_assignments(assignments)
+        TaskUserObjectPermission.objects.bulk_create(task_rows)
+        ProcessInstanceUserObjectPermission.objects.bulk_create(instance_rows, ignore_conflicts=True)
     for plan in plans:
         for callback in plan.after_commit:
             transaction.on_commit(callback)
