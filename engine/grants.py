@@ -13,7 +13,7 @@ from functools import cache
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from .models import ProcessInstance, ProcessInstanceUserObjectPermission, Task, TaskStatus, TaskUserObjectPermission
 
@@ -57,6 +57,36 @@ def revoke_for_closed(task_ids: list) -> None:
              content_object_id__in=closed.values("instance_id"), user_id__in=closed.values("assignee_id"))
      .exclude(Exists(still_working))
      .delete())
+
+
+def apply_step(*, revoke_known: list, revoke_unknown: list, assignments: list, keep_instance: set) -> None:
+    """The grant changes of one or more steps, in as few statements as the case allows.
+
+    ``revoke_known``: (task id, instance id, user id) of closed tasks whose assignee is known and
+    who has no other open task left in that instance; ``revoke_unknown``: closed task ids to
+    revoke the careful way; ``assignments``: (new task, user id); ``keep_instance``: (instance id,
+    user id) pairs whose instance grant stays (the user's next task there was just created).
+    """
+    ids = _permission_ids()
+    task_ids = [task_id for task_id, _instance, _user in revoke_known]
+    held = {(instance_id, user_id) for _task, instance_id, user_id in revoke_known}
+    if task_ids:
+        TaskUserObjectPermission.objects.filter(content_object_id__in=task_ids).delete()
+        pairs = held - keep_instance
+        if pairs:
+            condition = Q()
+            for instance_id, user_id in pairs:
+                condition |= Q(content_object_id=instance_id, user_id=user_id)
+            ProcessInstanceUserObjectPermission.objects.filter(
+                condition, permission_id=ids["view_processinstance"]).delete()
+    revoke_for_closed(revoke_unknown)
+    if assignments:
+        task_rows, instance_rows = rows_for_assignments(assignments)
+        TaskUserObjectPermission.objects.bulk_create(task_rows)
+        unchanged = held & keep_instance
+        instance_rows = [r for r in instance_rows if (r.content_object_id, r.user_id) not in unchanged]
+        if instance_rows:
+            ProcessInstanceUserObjectPermission.objects.bulk_create(instance_rows, ignore_conflicts=True)
 
 
 def grant(task: Task, user_id: int) -> None:

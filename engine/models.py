@@ -59,7 +59,7 @@ class ProcessInstance(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
     )
-    state = models.TextField(_("workflow state"))
+    state = models.BinaryField(_("workflow state"))
     serializer_version = models.CharField(_("serializer version"), max_length=16)
     revision = models.PositiveIntegerField(_("revision"), default=1)
     body = models.CharField(_("owning body"), max_length=100, blank=True, db_index=True)

@@ -23,7 +23,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import audit, conf, definitions, grants, sandbox, state, steps
+from . import audit, conf, definitions, grants, rows, sandbox, state, steps
 from .exceptions import (
     Conflict,
     DefinitionNotFound,
@@ -141,7 +141,7 @@ def complete(task: Task | uuid.UUID | str, *, data: dict | None = None, actor) -
     with recording_failures(ProcessInstance(pk=instance_id), actor):
         with transaction.atomic():
             instance = steps.lock(instance_id)
-            row = Task.objects.filter(pk=task_id).first()
+            row = rows.read_task(task_id)
             if row is None or row.status != TaskStatus.OPEN or instance.status != InstanceStatus.RUNNING:
                 if instance.status == InstanceStatus.SUSPENDED and row is not None and row.status == TaskStatus.OPEN:
                     raise InstanceNotRunning(_("This process is suspended; its tasks cannot be completed now."))
@@ -160,7 +160,7 @@ def complete(task: Task | uuid.UUID | str, *, data: dict | None = None, actor) -
             spiff_task.data.update(data)
             step.completed[row.pk] = actor
             if row.assignee_id:
-                step.assigned_completed.add(row.pk)
+                step.assigned_completed[row.pk] = row.assignee_id
             step.entries.append(audit.Entry("task_completed", actor=actor, task_id=row.pk, element=row.bpmn_id,
                                             before=replaced, after=data))
             step.run(first=spiff_task)

@@ -12,6 +12,7 @@ Two things keep the cost of a step proportional to the instance's *active* state
 """
 
 import json
+import zlib
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -26,8 +27,8 @@ from SpiffWorkflow.util.task import TaskState
 from . import bpmn_specs, expressions, handlers, sandbox
 from .exceptions import ScriptError
 
-#: Stored with each instance: SpiffWorkflow's format plus ours (spec stripped, tree compacted).
-SERIALIZER_VERSION = f"{SPIFF_VERSION}+q1"
+#: Stored with each instance: SpiffWorkflow's format plus ours (spec stripped, tree compacted, deflated).
+SERIALIZER_VERSION = f"{SPIFF_VERSION}+q1z"
 
 # Our service-task spec serializes like SpiffWorkflow's (spec diffs for migrations convert specs).
 _REGISTRY = BpmnWorkflowSerializer.configure(
@@ -58,8 +59,9 @@ def new_workflow(spec, subprocess_specs, data: dict | None) -> BpmnWorkflow:
     return workflow
 
 
-def dump(workflow: BpmnWorkflow) -> str:
-    """Serialize (format 1.5 without ``spec``/``subprocess_specs``) to compact JSON."""
+def dump(workflow: BpmnWorkflow) -> bytes:
+    """Serialize (format 1.5 without ``spec``/``subprocess_specs``) to compact JSON, deflated: the
+    stored row stays small enough for the database to keep inline and not compress again."""
     last = workflow.last_task
     dct = {
         "serializer_version": SERIALIZER_VERSION,
@@ -73,12 +75,17 @@ def dump(workflow: BpmnWorkflow) -> str:
         "subprocesses": {str(sp_id): _REGISTRY.convert(sp) for sp_id, sp in workflow.subprocesses.items()},
         "bpmn_events": _REGISTRY.convert(workflow.bpmn_events),
     }
-    return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
+    return zlib.compress(json.dumps(dct, separators=(",", ":"), ensure_ascii=False).encode(), 1)
 
 
-def load(spec, subprocess_specs, state: str) -> BpmnWorkflow:
+def as_dict(stored: bytes | memoryview) -> dict:
+    """The stored state as a dict, for inspection."""
+    return json.loads(zlib.decompress(stored))
+
+
+def load(spec, subprocess_specs, stored: bytes | memoryview) -> BpmnWorkflow:
     """Rebuild a workflow from ``dump`` output and the cached spec; the script engine is attached."""
-    dct = json.loads(state)
+    dct = as_dict(stored)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE, deserializing=True)
     workflow.tasks = {UUID(k): _REGISTRY.restore(v, workflow=workflow) for k, v in dct["tasks"].items()}
     workflow.task_tree = workflow.tasks[UUID(dct["root"])]

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, conf, definitions, grants, projection, state
+from . import audit, conf, definitions, grants, projection, rows, state
 from .exceptions import Conflict, EngineInvariantError, InstanceNotRunning, ScriptError
 from .models import (
     AuditEvent,
@@ -29,21 +28,19 @@ from .models import (
     Notification,
     ProcessDefinition,
     ProcessInstance,
-    ProcessInstanceUserObjectPermission,
     Task,
     TaskStatus,
-    TaskUserObjectPermission,
 )
 
 logger = logging.getLogger(__name__)
 
 
-def lock(instance_id, *, nowait: bool = False) -> ProcessInstance:
+def lock(instance_id) -> ProcessInstance:
     """Lock the instance row for this transaction (a no-op on SQLite, whose writers are serialised)."""
-    try:
-        return ProcessInstance.objects.select_for_update(nowait=nowait).get(pk=instance_id)
-    except ProcessInstance.DoesNotExist:
-        raise InstanceNotRunning(_("This process instance does not exist.")) from None
+    instance = rows.lock_instance(instance_id)
+    if instance is None:
+        raise InstanceNotRunning(_("This process instance does not exist."))
+    return instance
 
 
 def info_of(definition: ProcessDefinition | int) -> definitions.ProcessInfo:
@@ -68,7 +65,9 @@ class Plan:
     new_subscriptions: list = field(default_factory=list)
     jobs: list = field(default_factory=list)
     notifications: list = field(default_factory=list)
-    revoke: list = field(default_factory=list)  # closed task ids whose assignee's grants go
+    revoke_known: list = field(default_factory=list)  # (task, instance, user) whose grants go
+    revoke_unknown: list = field(default_factory=list)  # closed task ids: look up who held them
+    keep_instance: set = field(default_factory=set)  # (instance, user) keeping their instance grant
     after_commit: list = field(default_factory=list)
 
 
@@ -108,7 +107,7 @@ class Step:
         self.actor, self.now, self.insert = actor, now, insert
         self.entries: list[audit.Entry] = []
         self.completed: dict = {}
-        self.assigned_completed: set = set()  # completed tasks that had an assignee (grants to revoke)
+        self.assigned_completed: dict = {}  # completed task id -> its assignee's id (grants to revoke)
         self.notifications: list[Notification] = []
         self.before_tasks = {} if insert else state.ready_human_tasks(workflow)
         self.before_messages = {} if insert else waiting_messages(workflow)
@@ -147,6 +146,19 @@ class Step:
             workflow.do_engine_steps(did_complete_task=after_task)
             absorb_buffered(self)
 
+    def _plan_grants(self, plan: Plan, after: dict) -> None:
+        """Who loses and who gains access with this step (see ``engine.grants``)."""
+        new_assignees = {row.assignee_id for row in plan.new_tasks if row.assignee_id}
+        pk = self.instance.pk
+        plan.keep_instance = {(pk, user_id) for user_id in new_assignees}
+        others_open = any(task_id in self.before_tasks for task_id in after)
+        for task_id, user_id in self.assigned_completed.items():
+            if others_open:  # an older open task may be theirs: let the database tell
+                plan.revoke_unknown.append(task_id)
+            else:
+                plan.revoke_known.append((task_id, pk, user_id))
+        plan.revoke_unknown += plan.cancelled
+
     def plan(self) -> Plan:
         """Compute the rows this step writes (validating the new state); no database writes."""
         instance, workflow, now = self.instance, self.workflow, self.now
@@ -176,7 +188,7 @@ class Step:
         plan.cancelled = [task_id for task_id in self.before_tasks
                           if task_id not in after and task_id not in self.completed]
         plan.new_tasks = projection.new_rows(self.info.task_meta, opened, instance, now)
-        plan.revoke = [*plan.cancelled, *self.assigned_completed]
+        self._plan_grants(plan, after)
         for row in plan.new_tasks:
             self.entries.append(audit.Entry("task_created", task_id=row.pk, element=row.bpmn_id, after={
                 "name": row.name, "role": row.candidate_group, "assignee": row.assignee_id, "due_at": row.due_at}))
@@ -204,15 +216,10 @@ def write(plans: list[Plan]) -> None:
     still the one read (``Conflict`` otherwise: nothing of the transaction is kept)."""
     if not plans:
         return
-    fields = ["state", "revision", "status", "ended_at", "audit_seq", "audit_head", "next_timer_at", "definition_id"]
     for plan in plans:
-        instance = plan.instance
         if plan.insert:
-            instance.save(force_insert=True)
-            continue
-        stored = ProcessInstance.objects.filter(pk=instance.pk, revision=plan.previous_revision).update(
-            revision=F("revision") + 1, **{f: getattr(instance, f) for f in fields if f != "revision"})
-        if stored != 1:
+            plan.instance.save(force_insert=True)
+        elif not rows.store_instance(plan.instance, plan.previous_revision):
             raise Conflict()
     closed: dict = {}  # (status, when, actor id) -> task ids: one UPDATE per group, usually one in all
     for plan in plans:
@@ -221,21 +228,21 @@ def write(plans: list[Plan]) -> None:
         for task_id in plan.cancelled:
             closed.setdefault((TaskStatus.CANCELLED, plan.now, None), []).append(task_id)
     for (status, when, actor_id), task_ids in closed.items():
-        Task.objects.filter(pk__in=task_ids).update(status=status, completed_at=when, completed_by_id=actor_id)
-    grants.revoke_for_closed([task_id for plan in plans for task_id in plan.revoke])
+        rows.close_tasks(task_ids, status=status, when=when, actor_id=actor_id)
     dropped = [task_id for plan in plans for task_id in plan.dropped_subscriptions]
     if dropped:
         MessageSubscription.objects.filter(task_id__in=dropped).delete()
     for model, attribute in ((Task, "new_tasks"), (MessageSubscription, "new_subscriptions"), (Job, "jobs"),
                              (Notification, "notifications"), (AuditEvent, "events")):
-        rows = [row for plan in plans for row in getattr(plan, attribute)]
-        if rows:
-            model.objects.bulk_create(rows)
-    assignments = [(row, row.assignee_id) for plan in plans for row in plan.new_tasks if row.assignee_id]
-    if assignments:
-        task_rows, instance_rows = grants.rows_for_assignments(assignments)
-        TaskUserObjectPermission.objects.bulk_create(task_rows)
-        ProcessInstanceUserObjectPermission.objects.bulk_create(instance_rows, ignore_conflicts=True)
+        created = [row for plan in plans for row in getattr(plan, attribute)]
+        if created:
+            model.objects.bulk_create(created)
+    grants.apply_step(
+        revoke_known=[item for plan in plans for item in plan.revoke_known],
+        revoke_unknown=[task_id for plan in plans for task_id in plan.revoke_unknown],
+        assignments=[(row, row.assignee_id) for plan in plans for row in plan.new_tasks if row.assignee_id],
+        keep_instance={pair for plan in plans for pair in plan.keep_instance},
+    )
     for plan in plans:
         for callback in plan.after_commit:
             transaction.on_commit(callback)

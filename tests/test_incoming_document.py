@@ -85,7 +85,7 @@ def test_full_run_with_reassignment(people):
     assert reassign.actor == p["chuyenvien"] and reassign.before == {"outcome": None, "reassign_reason": None}
     assert audit.verify() == []
     # History lives in the log; the stored state holds the active part only.
-    assert len(json.loads(instance.state)["tasks"]) == 2  # the root and the end: history is in the log
+    assert len(state.as_dict(instance.state)["tasks"]) == 2  # the root and the end: history is in the log
     assert services.workflow_of(instance).data["reply"] == "Công văn 15-CV/ĐU"
 
 

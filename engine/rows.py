@@ -1,0 +1,85 @@
+"""The few statements every step runs, written as plain SQL.
+
+A completion runs about ten statements; through the ORM each costs 0.2–0.3 ms of query compiling
+and model building on top of the database round trip, which is a third of a step's CPU. These
+are the hot ones: lock the instance, re-read the task, store the instance, close tasks. They are
+portable SQL (PostgreSQL and SQLite) over the models' own table and column names.
+"""
+
+import functools
+
+from django.db import connection
+
+from .models import ProcessInstance, Task
+
+_INSTANCE_FIELDS = [f for f in ProcessInstance._meta.concrete_fields]
+_TASK_FIELDS = [f for f in Task._meta.concrete_fields]
+_STORED = ["state", "revision", "status", "ended_at", "audit_seq", "audit_head", "next_timer_at", "definition_id"]
+
+
+def _select(model, fields) -> str:
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)} WHERE id = %s"
+
+
+@functools.cache
+def _converters(model, vendor: str) -> list:
+    """Per column, the functions Django applies to turn a database value into a Python one."""
+    found = []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(model._meta.db_table)
+        found.append((column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
+    return found
+
+
+def _from_row(model, fields, row):
+    converted = []
+    for (column, converters), value in zip(_converters(model, connection.vendor), row):
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def lock_instance(instance_id) -> ProcessInstance | None:
+    """The instance row, locked for this transaction (SQLite serialises writers anyway)."""
+    sql = _select(ProcessInstance, _INSTANCE_FIELDS)
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_db_uuid(instance_id)])
+        row = cursor.fetchone()
+    return _from_row(ProcessInstance, _INSTANCE_FIELDS, row) if row else None
+
+
+def read_task(task_id) -> Task | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_select(Task, _TASK_FIELDS), [_db_uuid(task_id)])
+        row = cursor.fetchone()
+    return _from_row(Task, _TASK_FIELDS, row) if row else None
+
+
+def store_instance(instance: ProcessInstance, previous_revision: int) -> bool:
+    """Write the step's fields only if the revision is still the one read."""
+    fields = [ProcessInstance._meta.get_field(name) for name in _STORED]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    values = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    table = connection.ops.quote_name(ProcessInstance._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s AND revision = %s",
+                       [*values, _db_uuid(instance.pk), previous_revision])
+        return cursor.rowcount == 1
+
+
+def close_tasks(task_ids: list, *, status: str, when, actor_id) -> None:
+    table = connection.ops.quote_name(Task._meta.db_table)
+    field = Task._meta.get_field("completed_at")
+    placeholders = ", ".join(["%s"] * len(task_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, completed_at = %s, completed_by_id = %s WHERE id IN ({placeholders})",
+            [status, field.get_db_prep_save(when, connection), actor_id, *map(_db_uuid, task_ids)])
+
+
+def _db_uuid(value):
+    return Task._meta.pk.get_db_prep_value(value, connection)
