@@ -403,6 +403,15 @@ def _task_meta(bpmn_roots: dict) -> dict:
     return meta
 
 
+def starts_on_timer(info: ProcessInfo) -> bool:
+    """True if the process begins with a timer start event (it then waits for its first time)."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    return any(type(spec).__name__ == "StartEvent" and isinstance(getattr(spec, "event_definition", None),
+                                                                   TimerEventDefinition)
+               for spec in info.spec.task_specs.values())
+
+
 # --- Cache of parsed definitions -------------------------------------------------------------
 
 _cache: "OrderedDict[int, ProcessInfo]" = OrderedDict()

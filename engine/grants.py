@@ -15,6 +15,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 
+from . import rows
 from .models import ProcessInstance, ProcessInstanceUserObjectPermission, Task, TaskStatus, TaskUserObjectPermission
 
 
@@ -82,11 +83,11 @@ def apply_step(*, revoke_known: list, revoke_unknown: list, assignments: list, k
     revoke_for_closed(revoke_unknown)
     if assignments:
         task_rows, instance_rows = rows_for_assignments(assignments)
-        TaskUserObjectPermission.objects.bulk_create(task_rows)
+        rows.insert(TaskUserObjectPermission, task_rows)
         unchanged = held & keep_instance
-        instance_rows = [r for r in instance_rows if (r.content_object_id, r.user_id) not in unchanged]
-        if instance_rows:
-            ProcessInstanceUserObjectPermission.objects.bulk_create(instance_rows, ignore_conflicts=True)
+        rows.insert(ProcessInstanceUserObjectPermission,
+                    [r for r in instance_rows if (r.content_object_id, r.user_id) not in unchanged],
+                    ignore_conflicts=True)
 
 
 def grant(task: Task, user_id: int) -> None:

@@ -10,9 +10,9 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
+from . import rows
 from .exceptions import InvalidData
 from .models import Task
 from .state import SCRIPT_ENGINE
@@ -26,7 +26,7 @@ def meta_for(task_meta: dict, spiff_task) -> dict:
 
 
 def new_rows(task_meta: dict, spiff_tasks, instance, now) -> list[Task]:
-    rows = []
+    created = []
     pending_usernames: dict[str, list[Task]] = {}
     for spiff_task in spiff_tasks:
         meta = meta_for(task_meta, spiff_task)
@@ -51,10 +51,10 @@ def new_rows(task_meta: dict, spiff_tasks, instance, now) -> list[Task]:
             row.due_at = _as_datetime(_evaluate(spiff_task, meta["due"]), row.bpmn_id)
         if meta["priority"]:
             row.priority = int(_evaluate(spiff_task, meta["priority"]) or 0)
-        rows.append(row)
+        created.append(row)
     if pending_usernames:
         _resolve_usernames(pending_usernames)
-    return rows
+    return created
 
 
 def _evaluate(spiff_task, expression: str):
@@ -62,19 +62,15 @@ def _evaluate(spiff_task, expression: str):
 
 
 def _resolve_usernames(pending: dict[str, list[Task]]) -> None:
-    user_model = get_user_model()
-    found = dict(
-        user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": list(pending), "is_active": True})
-        .values_list(user_model.USERNAME_FIELD, "pk")
-    )
+    found = rows.user_ids(list(pending))
     missing = sorted(set(pending) - set(found))
     if missing:
         raise InvalidData(
             _("No active user with the username %(names)s can be assigned this task.") % {"names": ", ".join(missing)},
             errors={"assignee": [_("Unknown user: %(name)s") % {"name": name} for name in missing]},
         )
-    for username, rows in pending.items():
-        for row in rows:
+    for username, waiting in pending.items():
+        for row in waiting:
             row.assignee_id = found[username]
 
 

@@ -78,9 +78,22 @@ def deploy(files: dict[str, bytes | str], *, actor=None) -> list[Deployment]:
                 )])
                 transaction.on_commit(lambda d=definition, i=info: definitions.remember(d, i))
                 results.append(Deployment(definition, created=True))
+                if definitions.starts_on_timer(info):
+                    _schedule(definition, actor)
     except IntegrityError as err:  # a concurrent deploy of the same key took the version number
         raise Conflict(_("Another deployment of this process happened at the same time; try again.")) from err
     return results
+
+
+def _schedule(definition: ProcessDefinition, actor) -> None:
+    """A process with a timer start event gets one instance waiting on that timer; a new version
+    replaces the previous version's waiting instance if its timer has not fired yet."""
+    marker = f"schedule:{definition.key}"
+    for previous in ProcessInstance.objects.filter(business_key=marker, status=InstanceStatus.RUNNING).exclude(
+            definition=definition).only("pk"):
+        if not Task.objects.filter(instance_id=previous.pk).exists() and steps.waiting_start_timer(previous):
+            cancel(previous, actor=actor, reason=f"v{definition.version} deployed")
+    start(definition.key, definition=definition, actor=actor, business_key=marker)
 
 
 def latest_definition(key: str) -> ProcessDefinition:

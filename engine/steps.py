@@ -234,9 +234,7 @@ def write(plans: list[Plan]) -> None:
         MessageSubscription.objects.filter(task_id__in=dropped).delete()
     for model, attribute in ((Task, "new_tasks"), (MessageSubscription, "new_subscriptions"), (Job, "jobs"),
                              (Notification, "notifications"), (AuditEvent, "events")):
-        created = [row for plan in plans for row in getattr(plan, attribute)]
-        if created:
-            model.objects.bulk_create(created)
+        rows.insert(model, [row for plan in plans for row in getattr(plan, attribute)])
     grants.apply_step(
         revoke_known=[item for plan in plans for item in plan.revoke_known],
         revoke_unknown=[task_id for plan in plans for task_id in plan.revoke_unknown],
@@ -265,6 +263,14 @@ def correlation_key(spiff_task, instance: ProcessInstance) -> str:
         value = state.SCRIPT_ENGINE.evaluate(spiff_task, expression)
         return "" if value is None else str(value)[:200]
     return instance.business_key
+
+
+def waiting_start_timer(instance: ProcessInstance) -> bool:
+    """True if the instance is still waiting on its timer start event (nothing has happened yet)."""
+    info = info_of(instance.definition_id)
+    workflow = state.load(info.spec, info.subprocess_specs, ProcessInstance.objects.get(pk=instance.pk).state)
+    return any(type(t.task_spec).__name__ == "StartEvent" and t.state == TaskState.WAITING
+               for t in workflow.tasks.values())
 
 
 def next_timer(workflow) -> datetime | None:

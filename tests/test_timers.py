@@ -166,3 +166,31 @@ def test_a_failing_timer_step_becomes_an_incident_and_can_be_retried(deploy_bpmn
         timers.fire_all_due()
     assert Incident.objects.filter(instance=instance).count() == 2  # still failing: a new incident
     assert AuditEvent.objects.filter(instance=instance, action="incident_retried", actor=admin).count() == 1
+
+
+TIMER_START = process("""
+    <bpmn:startEvent id="monthly">
+      <bpmn:timerEventDefinition><bpmn:timeDate>"2026-12-01T08:00:00+07:00"</bpmn:timeDate></bpmn:timerEventDefinition>
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="monthly" targetRef="report"/>
+    <bpmn:userTask id="report" name="Báo cáo tháng"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="report" targetRef="end"/>
+    <bpmn:endEvent id="end"/>""", "monthly_report", lanes(lane("staff", "report")))
+
+
+def test_a_timer_start_event_starts_the_work_when_due(deploy_bpmn, make_user):
+    with time_machine.travel(at(2026, 11, 20, 9), tick=False):
+        v1 = deploy_bpmn(TIMER_START, "monthly_report")
+        v2 = deploy_bpmn(TIMER_START.replace("Báo cáo tháng", "Báo cáo tháng 12"), "monthly_report")
+    waiting = ProcessInstance.objects.filter(definition__key="monthly_report")
+    assert [(i.definition.version, i.status) for i in waiting.order_by("started_at")] == [
+        (1, "cancelled"), (2, "running")]
+    scheduled = waiting.get(status="running")
+    assert scheduled.next_timer_at == at(2026, 12, 1, 8) and v1.version == 1 and v2.version == 2
+    assert not Task.objects.filter(instance=scheduled).exists()
+
+    with time_machine.travel(at(2026, 12, 1, 8, 0).replace(second=2), tick=False):
+        timers.fire_all_due()
+
+    report = Task.objects.get(instance=scheduled, status="open")
+    assert report.name == "Báo cáo tháng 12"
