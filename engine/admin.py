@@ -2,7 +2,18 @@
 
 from django.contrib import admin
 
-from .models import AuditEvent, ProcessDefinition, ProcessInstance, Task
+from . import calendar
+from .models import (
+    AuditEvent,
+    CalendarDay,
+    Incident,
+    Job,
+    LegalClock,
+    Message,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,3 +66,47 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("stream", "seq", "action", "actor_name", "element", "at")
     list_filter = ("action",)
     search_fields = ("stream", "actor_name", "element")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Days off and working Saturdays the Government or the body announces; the engine re-reads
+    the calendar within a minute in every process (at once in this one)."""
+
+    list_display = ("day", "kind", "name", "created_by")
+    list_filter = ("kind",)
+    fields = ("day", "kind", "name")
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        super().save_model(request, obj, form, change)
+        calendar.invalidate()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        calendar.invalidate()
+
+
+@admin.register(LegalClock)
+class LegalClockAdmin(ReadOnlyAdmin):
+    list_display = ("instance", "name", "status", "due_at", "extended_days")
+    list_filter = ("status",)
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = ("handler", "element", "instance", "status", "attempts", "run_after", "finished_at")
+    list_filter = ("status", "handler")
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ("instance", "kind", "element", "created_at", "resolved_at")
+    list_filter = ("kind",)
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ("message_id", "name", "correlation_key", "status", "instance", "received_at")
+    list_filter = ("status", "name")
+    search_fields = ("message_id", "correlation_key")
