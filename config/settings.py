@@ -48,12 +48,16 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "engine",
     "processes",
     "directory",
     "forms",
     "signing",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +183,50 @@ ENGINE = {
     "JOB_LEASE_SECONDS": float(os.environ.get("QUYTRINH_JOB_LEASE_SECONDS", "120")),
     "JOB_RETRY_DELAY": float(os.environ.get("QUYTRINH_JOB_RETRY_DELAY", "5")),
 }
+
+# --- REST API ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.handle",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.WriteThrottle", "rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("QUYTRINH_LOGIN_RATE", "10/min"),
+        "writes": os.environ.get("QUYTRINH_WRITE_RATE", "6000/min"),
+        "messages": os.environ.get("QUYTRINH_MESSAGE_RATE", "600/min"),
+    },
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "quytrinh API",
+    "DESCRIPTION": "BPMN procedures of Party and State bodies: worklist, tasks, processes, messages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InstanceStatusEnum": "engine.models.InstanceStatus",
+        "TaskStatusEnum": "engine.models.TaskStatus",
+    },
+}
+API = {
+    # Callable(user) -> iterable of (role, body) the user holds; "*" as body means every body.
+    "USER_ROLES": os.environ.get("QUYTRINH_USER_ROLES", "engine.authz.role_pairs"),
+    # Roles whose holders see every process of their body.
+    "SUPERVISOR_ROLES": ["lanh_dao", "chanh_van_phong"],
+    # Module with get(form_key) / load_draft / save_draft / discard_draft, or None.
+    "FORMS": None,
+    "TOKEN_DAYS": int(os.environ.get("QUYTRINH_TOKEN_DAYS", "30")),
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 
 LOGGING = {
     "version": 1,

@@ -27,3 +27,8 @@ def role_holders(role: str, body: str = "") -> set[int]:
     from django.contrib.auth import get_user_model
 
     return set(get_user_model().objects.filter(groups__name=role, is_active=True).values_list("pk", flat=True))
+
+
+def role_pairs(user) -> set[tuple[str, str]]:
+    """(role, body) pairs for the API's scoping: each group is a role in every body ("*")."""
+    return {(role, "*") for role in user_roles(user)}

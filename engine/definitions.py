@@ -380,10 +380,14 @@ def _spiff_problem(err: ValidationException, roots_by_file: dict) -> DeployProbl
 
 
 def _task_meta(bpmn_roots: dict) -> dict:
-    """spec name -> BPMN id -> what the task projection needs for each user task."""
-    meta: dict[str, dict] = {}
+    """spec name -> BPMN id -> what the task projection needs for each user task; and under
+    ``__start__``, process id -> the roles of the lanes its start events sit in (who may start it)."""
+    meta: dict[str, dict] = {"__start__": {}}
     for root in bpmn_roots.values():
         lanes = _lanes(root)
+        for process in root.iterfind(".//bpmn:process", NS):
+            roles = {lanes[s.get("id")][0] for s in process.iterfind("bpmn:startEvent", NS) if s.get("id") in lanes}
+            meta["__start__"][process.get("id")] = sorted(roles)
         for task in root.xpath(_HUMAN_TASKS, namespaces=NS):
             container = task.getparent()
             while container is not None and container.tag not in _CONTAINER_TAGS:

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, conf, grants, projection, state, steps
-from .exceptions import EngineError, InstanceNotRunning, InvalidData, TaskNotOpen
+from .exceptions import Conflict, InstanceNotRunning, InvalidData, TaskNotOpen
 from .models import Incident, InstanceStatus, Job, JobStatus, ProcessDefinition, ProcessInstance, Task, TaskStatus
 from .services import required_reason
 
@@ -106,7 +106,7 @@ class MigrationProblem:
     message: str
 
 
-class MigrationRefused(EngineError):
+class MigrationRefused(Conflict):
     code = "migration_refused"
     default_message = _("The instance cannot move to this version.")
 

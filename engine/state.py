@@ -106,6 +106,18 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> dict:
     return {t.id: t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual}
 
 
+def current_data(workflow: BpmnWorkflow) -> dict:
+    """The process data as it stands: the end's data once finished, else what its live tasks hold."""
+    if not has_unfinished(workflow):
+        return dict(workflow.data)
+    live = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+    merged: dict = {}
+    for task in workflow.tasks.values():
+        if task.state & live:
+            merged.update(task.data)
+    return merged
+
+
 def has_unfinished(workflow: BpmnWorkflow) -> bool:
     return any(t.state & _NOT_FINISHED for t in workflow.tasks.values())
 

@@ -1,0 +1,162 @@
+"""Shapes of the API: requests are validated here (shape only), responses documented here."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from engine.models import AuditEvent, Incident, ProcessDefinition, ProcessInstance, Task
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class DefinitionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProcessDefinition
+        fields = ["key", "version", "name", "deployed_at"]
+
+
+class DeployedSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    version = serializers.IntegerField()
+    created = serializers.BooleanField()
+    definitions = DefinitionSerializer(many=True)
+
+
+class DeployRequestSerializer(serializers.Serializer):
+    file = serializers.ListField(child=serializers.FileField(max_length=255), min_length=1, max_length=20,
+                                 help_text=_("One or more .bpmn/.dmn files (multipart, field name 'file')."))
+
+
+class StartSerializer(serializers.Serializer):
+    data = serializers.DictField(required=False, default=dict)
+    business_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=100,
+                                 help_text=_("The owning body; by default the caller's."))
+
+
+class CompleteSerializer(serializers.Serializer):
+    data = serializers.DictField(required=False, default=dict)
+
+
+class DraftSerializer(serializers.Serializer):
+    data = serializers.DictField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class ReassignSerializer(ReasonSerializer):
+    assignee = serializers.CharField(max_length=150, allow_null=True,
+                                     help_text=_("Username of the new assignee, or null to give the task back to its role."))
+
+
+class MigrateSerializer(ReasonSerializer):
+    version = serializers.IntegerField(min_value=1)
+
+
+class MessageSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    correlation_key = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    message_id = serializers.CharField(max_length=200)
+    data = serializers.DictField(required=False, default=dict)
+
+
+class DeliverySerializer(serializers.Serializer):
+    message_id = serializers.CharField()
+    status = serializers.CharField(help_text="correlated | started | unmatched")
+    duplicate = serializers.BooleanField()
+    instance = serializers.UUIDField(allow_null=True)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    process = serializers.CharField(source="instance.definition.key", read_only=True)
+    business_key = serializers.CharField(source="instance.business_key", read_only=True)
+    instance = serializers.UUIDField(source="instance_id", read_only=True)
+    assignee = serializers.CharField(source="assignee.username", read_only=True, allow_null=True, default=None)
+    role = serializers.CharField(source="candidate_group", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = ["id", "instance", "process", "business_key", "bpmn_id", "name", "lane", "role", "assignee",
+                  "form_key", "due_at", "overdue", "priority", "status", "created_at", "completed_at"]
+
+    def get_overdue(self, task) -> bool:
+        return bool(task.status == "open" and task.due_at and task.due_at < timezone.now())
+
+
+class FormSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    schema = serializers.DictField(allow_null=True)
+    ui = serializers.DictField(allow_null=True)
+    data = serializers.DictField()
+    draft = serializers.BooleanField()
+
+
+class TaskDetailSerializer(TaskSerializer):
+    form = serializers.SerializerMethodField()
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "form"]
+
+    def get_form(self, task) -> dict | None:
+        return self.context.get("form")
+
+
+class InstanceSerializer(serializers.ModelSerializer):
+    process = serializers.CharField(source="definition.key", read_only=True)
+    version = serializers.IntegerField(source="definition.version", read_only=True)
+
+    class Meta:
+        model = ProcessInstance
+        fields = ["id", "process", "version", "business_key", "status", "body", "subject", "started_at", "ended_at",
+                  "next_timer_at"]
+
+
+class StepSerializer(serializers.Serializer):
+    bpmn_id = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
+    kind = serializers.CharField()
+    task = serializers.UUIDField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True, required=False)
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Incident
+        fields = ["id", "instance", "kind", "element", "message", "created_at", "resolved_at"]
+
+
+class InstanceDetailSerializer(InstanceSerializer):
+    active_steps = StepSerializer(many=True, read_only=True)
+    completed_steps = StepSerializer(many=True, read_only=True)
+    data = serializers.DictField(allow_null=True, read_only=True)
+    incidents = IncidentSerializer(many=True, read_only=True)
+
+    class Meta(InstanceSerializer.Meta):
+        fields = [*InstanceSerializer.Meta.fields, "active_steps", "completed_steps", "data", "incidents"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name")
+    task = serializers.UUIDField(source="task_id", allow_null=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["seq", "at", "actor", "action", "task", "element", "before", "after"]
+
+
+class DiagramSerializer(serializers.Serializer):
+    bpmn = serializers.CharField(help_text=_("The BPMN XML of the version the instance runs."))
+    states = serializers.DictField(child=serializers.CharField(),
+                                   help_text=_("BPMN id -> active | waiting | completed"))

@@ -1,0 +1,24 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from .views.auth import TokenView
+from .views.definitions import DefinitionViewSet
+from .views.incidents import IncidentViewSet
+from .views.instances import InstanceViewSet
+from .views.messages import MessageView
+from .views.tasks import TaskViewSet
+
+router = SimpleRouter()
+router.register("process-definitions", DefinitionViewSet, basename="definition")
+router.register("process-instances", InstanceViewSet, basename="instance")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("incidents", IncidentViewSet, basename="incident")
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/v1/auth/token/", TokenView.as_view(), name="token"),
+    path("api/v1/messages/", MessageView.as_view(), name="messages"),
+    path("api/v1/", include(router.urls)),
+]

@@ -1,0 +1,160 @@
+"""The worklist and the task verbs: claim, unclaim, save a draft, complete; reassign for administrators."""
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from django.conf import settings
+
+from engine import repair, services
+from engine.models import Task, TaskStatus
+
+from .. import visibility
+from ..serializers import (
+    CompleteSerializer,
+    DraftSerializer,
+    ReassignSerializer,
+    TaskDetailSerializer,
+    TaskSerializer,
+)
+
+ORDERINGS = {"due_at": ("due_at", "-priority"), "-due_at": ("-due_at", "-priority"),
+             "priority": ("-priority", "due_at"), "created_at": ("created_at",), "-created_at": ("-created_at",)}
+
+
+def _forms():
+    hook = settings.API.get("FORMS")
+    return import_string(hook) if hook else None
+
+
+def form_of(task, user) -> dict | None:
+    """The task's form (schema, UI hints) with the data to show: the user's draft or the task's data."""
+    forms = _forms()
+    if forms is None or not task.form_key:
+        return None
+    definition = forms.get(task.form_key)
+    draft = forms.load_draft(task=task, user=user) if task.status == TaskStatus.OPEN else None
+    data = draft if draft is not None else {}
+    if draft is None and task.status == TaskStatus.OPEN:
+        spiff_task = services.workflow_of(task.instance).get_task_from_id(task.pk)
+        data = {key: spiff_task.data.get(key) for key in (definition or {}).get("schema", {}).get("properties", {})
+                if key in spiff_task.data}
+    return {"key": task.form_key, "schema": (definition or {}).get("schema"), "ui": (definition or {}).get("ui"),
+            "data": data, "draft": draft is not None}
+
+
+class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TaskSerializer
+    queryset = Task.objects.none()  # for the schema; get_queryset scopes to the caller
+
+    def get_queryset(self):
+        user, params = self.request.user, self.request.query_params
+        scope = params.get("scope", "all")
+        if scope not in ("mine", "group", "all"):
+            raise exceptions.ValidationError({"scope": [_("Use mine, group or all.")]})
+        queryset = visibility.worklist(user, scope).select_related("instance__definition", "assignee")
+        if params.get("process"):
+            queryset = queryset.filter(instance__definition__key=params["process"])
+        if params.get("overdue") in ("true", "1"):
+            queryset = queryset.filter(due_at__lt=timezone.now())
+        if params.get("priority"):
+            try:
+                queryset = queryset.filter(priority__gte=int(params["priority"]))
+            except ValueError:
+                raise exceptions.ValidationError({"priority": [_("A whole number.")]}) from None
+        if params.get("due_before"):
+            due_before = _datetime(params["due_before"], "due_before")
+            queryset = queryset.filter(due_at__lt=due_before)
+        ordering = ORDERINGS.get(params.get("ordering", "due_at"))
+        if ordering is None:
+            raise exceptions.ValidationError({"ordering": [_("Unknown ordering.")]})
+        return queryset.order_by(*ordering, "id")
+
+    @extend_schema(parameters=[
+        OpenApiParameter("scope", str, enum=["mine", "group", "all"]),
+        OpenApiParameter("process", str), OpenApiParameter("overdue", bool),
+        OpenApiParameter("priority", int, description=_("At least this priority")),
+        OpenApiParameter("due_before", OpenApiTypes.DATETIME),
+        OpenApiParameter("ordering", str, enum=list(ORDERINGS))])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _visible(self, pk):
+        return get_object_or_404(visibility.tasks(self.request.user).select_related("instance__definition", "assignee"),
+                                 pk=pk)
+
+    def _actionable(self, pk):
+        return get_object_or_404(visibility.actionable(self.request.user).select_related("instance__definition"),
+                                 pk=pk)
+
+    @extend_schema(responses={200: TaskDetailSerializer, 404: OpenApiTypes.OBJECT})
+    def retrieve(self, request, pk=None):
+        task = self._visible(pk)
+        return Response(TaskDetailSerializer(task, context={"form": form_of(task, request.user)}).data)
+
+    @extend_schema(request=None, responses={200: TaskSerializer, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        return Response(TaskSerializer(services.claim(self._actionable(pk), actor=request.user)).data)
+
+    @extend_schema(request=None, responses={200: TaskSerializer, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def unclaim(self, request, pk=None):
+        return Response(TaskSerializer(services.unclaim(self._actionable(pk), actor=request.user)).data)
+
+    @extend_schema(request=CompleteSerializer,
+                   responses={200: TaskSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT,
+                              404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        task = self._actionable(pk)
+        body = CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.complete(task, data=body.validated_data["data"], actor=request.user)
+        forms = _forms()
+        if forms is not None:
+            forms.discard_draft(task=task, user=request.user)
+        task.refresh_from_db()
+        return Response(TaskSerializer(task).data)
+
+    @extend_schema(request=DraftSerializer, responses={200: DraftSerializer})
+    @action(detail=True, methods=["put"])
+    def draft(self, request, pk=None):
+        task = self._visible(pk)
+        body = DraftSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        forms = _forms()
+        if forms is None or task.status != TaskStatus.OPEN:
+            raise exceptions.ValidationError({"data": [_("This task cannot keep a draft.")]})
+        forms.save_draft(task=task, user=request.user, data=body.validated_data["data"])
+        return Response({"data": body.validated_data["data"]})
+
+    @extend_schema(request=ReassignSerializer, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        task = self._visible(pk)
+        if not visibility.is_process_admin(request.user):
+            raise exceptions.PermissionDenied(_("Only process administrators may reassign tasks."))
+        body = ReassignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assignee = None
+        if body.validated_data["assignee"]:
+            assignee = get_object_or_404(get_user_model(), username=body.validated_data["assignee"], is_active=True)
+        task = repair.reassign(task, assignee=assignee, actor=request.user, reason=body.validated_data["reason"])
+        return Response(TaskSerializer(task).data)
+
+
+def _datetime(value: str, name: str):
+    from django.utils.dateparse import parse_datetime
+
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise exceptions.ValidationError({name: [_("An ISO 8601 date and time.")]})
+    return parsed if parsed.tzinfo else timezone.make_aware(parsed)
