@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 APPROVAL_STEPS = [{"approved": True}] * 3
 STEPS = [
     {"valid": True},
-    {"urgency": "khan", "arrival_number": 1},
+    {"urgency": "khan", "arrival_number": 1, "organ_name": "Tỉnh ủy", "subject": "Công văn"},
     {"presented_to": "bench"},
     {"lead_handler": "bench", "deadline": "2030-12-06", "instructions": "Xử lý"},
     {"outcome": "done"},

@@ -24,18 +24,10 @@ def prepare() -> None:
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("seed_demo")
     call_command("deploy_processes")
-    _ensure_demo_admin()
-
-
-def _ensure_demo_admin() -> None:
-    from django.contrib.auth import get_user_model
-
-    user_model = get_user_model()
-    if not user_model.objects.filter(username="admin").exists():
-        password = os.environ.get("DEMO_PASSWORD", "quytrinh-demo")
-        user_model.objects.create_superuser("admin", "admin@example.invalid", password)
-        print("Created the demo administrator 'admin' (password from DEMO_PASSWORD; local demo only).")
+    print("Demo accounts (admin, vanthu, bithu, phobithu, chanhvp, chuyenvien, bithuchibo1, …) use the password "
+          "from DEMO_PASSWORD, default 'quytrinh-demo': for a local demo only.")
 
 
 def serve() -> int:

@@ -179,6 +179,13 @@ ENGINE = {
     "SCRIPT_MAX_SIZE": int(os.environ.get("QUYTRINH_SCRIPT_MAX_SIZE", str(1_000_000))),
     # Tasks one step may run before it is stopped as a runaway automatic loop.
     "MAX_TASKS_PER_STEP": 10_000,
+    # Who may complete a task, which roles lanes may name, who holds a role in a body: the directory.
+    "TASK_AUTHORIZER": "directory.roles.may_complete",
+    "KNOWN_ROLES": "directory.roles.known_roles",
+    "ROLE_HOLDERS": "directory.roles.holders",
+    # Task forms: validated on completion; BPMN may only name forms that exist.
+    "FORM_VALIDATOR": "forms.validation.validate_task",
+    "KNOWN_FORMS": "forms.registry.keys",
     # Background jobs: how long a worker holds a job, and the first retry delay (doubling).
     "JOB_LEASE_SECONDS": float(os.environ.get("QUYTRINH_JOB_LEASE_SECONDS", "120")),
     "JOB_RETRY_DELAY": float(os.environ.get("QUYTRINH_JOB_RETRY_DELAY", "5")),
@@ -219,11 +226,11 @@ SPECTACULAR_SETTINGS = {
 }
 API = {
     # Callable(user) -> iterable of (role, body) the user holds; "*" as body means every body.
-    "USER_ROLES": os.environ.get("QUYTRINH_USER_ROLES", "engine.authz.role_pairs"),
+    "USER_ROLES": "directory.roles.role_pairs",
     # Roles whose holders see every process of their body.
     "SUPERVISOR_ROLES": ["lanh_dao", "chanh_van_phong"],
     # Module with get(form_key) / load_draft / save_draft / discard_draft, or None.
-    "FORMS": None,
+    "FORMS": "forms.api",
     "TOKEN_DAYS": int(os.environ.get("QUYTRINH_TOKEN_DAYS", "30")),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000

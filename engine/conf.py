@@ -15,6 +15,8 @@ DEFAULTS = {
     "FORM_VALIDATOR": None,
     # Callable() -> set[str] | None: the role codes lanes may name (None: any).
     "KNOWN_ROLES": None,
+    # Callable() -> set[str] | None: the form keys user tasks may name (None: any).
+    "KNOWN_FORMS": None,
     # Callable(role, body) -> set[int]: user ids holding a role in a body (for notifications).
     "ROLE_HOLDERS": "engine.authz.role_holders",
     # Office hours (local time) and the one-stop desk's cut-off.

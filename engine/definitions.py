@@ -180,19 +180,19 @@ def _owner_id(element) -> str | None:
 def _lint(bpmn_roots: dict, dmn_roots: dict) -> list[DeployProblem]:
     problems: list[DeployProblem] = []
     process_ids = {p.get("id") for root in bpmn_roots.values() for p in root.iterfind(".//bpmn:process", NS)}
-    known_roles = _known_roles()
+    known_roles, known_forms = _known("KNOWN_ROLES"), _known("KNOWN_FORMS")
     for name, root in bpmn_roots.items():
         ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
         problems.extend(_reference_problems(name, root, ids, process_ids))
         problems.extend(_script_problems(name, root))
-        problems.extend(_task_problems(name, root, known_roles))
+        problems.extend(_task_problems(name, root, known_roles, known_forms))
     for name, root in dmn_roots.items():
         problems.extend(_dmn_problems(name, root))
     return problems
 
 
-def _known_roles() -> set[str] | None:
-    hook = conf.get("KNOWN_ROLES")
+def _known(setting: str) -> set[str] | None:
+    hook = conf.get(setting)
     return import_string(hook)() if isinstance(hook, str) else (hook() if callable(hook) else None)
 
 
@@ -261,7 +261,7 @@ def _lanes(root) -> dict[str, tuple[str, str]]:
     return lanes
 
 
-def _task_problems(name, root, known_roles) -> list[DeployProblem]:
+def _task_problems(name, root, known_roles, known_forms) -> list[DeployProblem]:
     problems = []
     lanes = _lanes(root)
     for task in root.xpath(_HUMAN_TASKS, namespaces=NS):
@@ -276,6 +276,11 @@ def _task_problems(name, root, known_roles) -> list[DeployProblem]:
             problems.append(DeployProblem(name, task.sourceline, task.get("id"), _(
                 "The role '%(role)s' is not known to the directory."
             ) % {"role": role}))
+        form_key = props.get("formKey")
+        if known_forms is not None and form_key and form_key not in known_forms:
+            problems.append(DeployProblem(name, task.sourceline, task.get("id"), _(
+                "The form '%(form)s' does not exist."
+            ) % {"form": form_key}))
     for service in root.iterfind(".//bpmn:serviceTask", NS):
         operator = service.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
         operator_name = operator.get("id") if operator is not None else None

@@ -36,7 +36,7 @@ def test_s07_reminders_overdue_flag_and_escalation_across_the_national_day(peopl
     with time_machine.travel(at(2026, 8, 28, 9, 10), tick=False):  # Friday D
         instance = services.start("incoming_document", actor=p["vanthu"])
         complete(instance, {"valid": True}, p["vanthu"])
-        complete(instance, {"urgency": "thuong"}, p["vanthu"])
+        complete(instance, {"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, p["vanthu"])
         complete(instance, {"presented_to": "bithu"}, p["vanthu"])
         # D+3 working days: 31/8, 1/9 and 2/9 are days off.
         complete(instance, {"lead_handler": "cv", "deadline": "2026-09-07", "instructions": "Xử lý"}, p["bithu"])
@@ -71,7 +71,7 @@ def test_s01_presentation_late_escalates_to_the_head_of_office(people):
     with time_machine.travel(at(2026, 12, 3, 9, 10), tick=False):  # Thursday D
         instance = services.start("incoming_document", actor=p["vanthu"])
         complete(instance, {"valid": True}, p["vanthu"])
-        complete(instance, {"urgency": "thuong"}, p["vanthu"])
+        complete(instance, {"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, p["vanthu"])
     assert ProcessInstance.objects.get(pk=instance.pk).next_timer_at == at(2026, 12, 4, 17)  # end of D+1 WD
 
     with time_machine.travel(at(2026, 12, 4, 16, 59), tick=False):
@@ -88,7 +88,7 @@ def test_an_urgent_document_must_be_presented_within_the_hour(people):
     with time_machine.travel(at(2026, 11, 27, 16, 50), tick=False):  # Friday afternoon, Hỏa tốc
         instance = services.start("incoming_document", actor=p["vanthu"])
         complete(instance, {"valid": True}, p["vanthu"])
-        complete(instance, {"urgency": "hoa_toc"}, p["vanthu"])
+        complete(instance, {"urgency": "hoa_toc", "organ_name": "Tỉnh ủy", "subject": "Công văn hỏa tốc"}, p["vanthu"])
     present = Task.objects.get(instance=instance, status="open")
     assert present.priority == 3
     assert ProcessInstance.objects.get(pk=instance.pk).next_timer_at == at(2026, 11, 27, 17, 50)  # not Monday

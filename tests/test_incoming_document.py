@@ -49,7 +49,7 @@ def test_full_run_with_reassignment(people):
         "receive", "van_thu", "Văn thư", "incoming_receive")
 
     step(instance, {"valid": True}, p["vanthu"], "receive")
-    step(instance, {"urgency": "khan", "arrival_number": 457}, p["vanthu"], "register")
+    step(instance, {"urgency": "khan", "arrival_number": 457, "organ_name": "Tỉnh ủy", "subject": "V/v triển khai Sổ tay đảng viên điện tử"}, p["vanthu"], "register")
     present = open_task(instance)
     assert present.priority == 1
     step(instance, {"presented_to": "bithu"}, p["vanthu"], "present")
@@ -109,7 +109,7 @@ def test_only_the_right_people_may_complete(people):
     with pytest.raises(NotAllowed):
         services.complete(receive, data={"valid": True}, actor=p["chuyenvien"])
     step(instance, {"valid": True}, p["vanthu"], "receive")
-    step(instance, {"urgency": "thuong"}, p["vanthu"], "register")
+    step(instance, {"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, p["vanthu"], "register")
     step(instance, {"presented_to": "bithu"}, p["vanthu"], "present")
     assign = open_task(instance)
     # Another leader holds the role but the document was presented to the secretary.
@@ -135,7 +135,7 @@ def test_unknown_assignee_is_refused_and_nothing_is_stored(people):
     p = people
     instance = services.start("incoming_document", actor=p["vanthu"])
     step(instance, {"valid": True}, p["vanthu"], "receive")
-    step(instance, {"urgency": "thuong"}, p["vanthu"], "register")
+    step(instance, {"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, p["vanthu"], "register")
     present = open_task(instance)
     before = ProcessInstance.objects.values("state", "revision").get(pk=instance.pk)
 

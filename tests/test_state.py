@@ -246,7 +246,7 @@ def test_state_round_trips_at_every_step(catalog_deployed, make_user):
     users = {name: make_user(name, role) for name, role in
              [("vanthu", "van_thu"), ("bithu", "lanh_dao"), ("cv", "chuyen_vien")]}
     instance = services.start("incoming_document", actor=users["vanthu"])
-    script = [({"valid": True}, "vanthu"), ({"urgency": "thuong"}, "vanthu"), ({"presented_to": "bithu"}, "vanthu"),
+    script = [({"valid": True}, "vanthu"), ({"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, "vanthu"), ({"presented_to": "bithu"}, "vanthu"),
              ({"lead_handler": "cv", "deadline": "2030-12-06"}, "bithu"), ({"outcome": "done"}, "cv"),
              ({"reply": "ok"}, "cv")]
     for data, who in script:

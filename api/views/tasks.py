@@ -1,17 +1,17 @@
 """The worklist and the task verbs: claim, unclaim, save a draft, complete; reassign for administrators."""
 
+import importlib
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-
-from django.conf import settings
 
 from engine import repair, services
 from engine.models import Task, TaskStatus
@@ -30,8 +30,9 @@ ORDERINGS = {"due_at": ("due_at", "-priority"), "-due_at": ("-due_at", "-priorit
 
 
 def _forms():
+    """The forms module (``settings.API["FORMS"]``): get(key), load_draft, save_draft, discard_draft."""
     hook = settings.API.get("FORMS")
-    return import_string(hook) if hook else None
+    return importlib.import_module(hook) if hook else None
 
 
 def form_of(task, user) -> dict | None:
