@@ -18,10 +18,12 @@ from .. import visibility
 from ..serializers import (
     DiagramSerializer,
     EventSerializer,
+    IncidentSerializer,
     InstanceDetailSerializer,
     InstanceSerializer,
     MigrateSerializer,
     ReasonSerializer,
+    StepSerializer,
 )
 
 
@@ -46,9 +48,11 @@ def instance_detail(user, instance) -> dict:
     completed = [{"bpmn_id": t.bpmn_id, "name": t.name, "kind": "user_task", "task": t.pk, "due_at": t.due_at,
                   "completed_at": t.completed_at} for t in tasks if t.status == TaskStatus.COMPLETED]
     data = state.current_data(workflow) if visibility.may_see_data(user, instance) else None
-    body = {**InstanceSerializer(instance).data, "active_steps": active, "completed_steps": completed, "data": data,
-            "incidents": Incident.objects.filter(instance=instance, resolved_at__isnull=True)}
-    return InstanceDetailSerializer(body).data
+    steps = StepSerializer(many=True)
+    return {**InstanceSerializer(instance).data, "active_steps": steps.to_representation(active),
+            "completed_steps": steps.to_representation(completed), "data": data,
+            "incidents": IncidentSerializer(Incident.objects.filter(instance=instance, resolved_at__isnull=True),
+                                            many=True).data}
 
 
 class InstanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

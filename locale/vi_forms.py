@@ -1,0 +1,27 @@
+"""Vietnamese for task forms and their validation."""
+
+VI = {
+    "The form '%(form)s' does not exist.": "Biểu mẫu '%(form)s' không tồn tại.",
+    "data": "dữ liệu",
+    "updated at": "cập nhật lúc",
+    "form draft": "bản nháp biểu mẫu",
+    "form drafts": "bản nháp biểu mẫu",
+    "Some fields are not filled in correctly.": "Một số trường chưa được nhập đúng.",
+    "A draft must be an object of at most 200 kB.": "Bản nháp phải là một nhóm trường, tối đa 200 kB.",
+    "Too large.": "Quá lớn.",
+    "This field is required.": "Trường này là bắt buộc.",
+    "This field is not part of the form.": "Trường này không có trong biểu mẫu.",
+    "Must be %(type)s.": "Phải là %(type)s.",
+    "Must be a valid %(format)s.": "Phải đúng định dạng %(format)s.",
+    "Must be one of: %(choices)s.": "Phải là một trong: %(choices)s.",
+    "Must be %(value)s.": "Phải là %(value)s.",
+    "At most %(n)s characters.": "Tối đa %(n)s ký tự.",
+    "At least %(n)s characters.": "Tối thiểu %(n)s ký tự.",
+    "Must be at most %(n)s.": "Không được lớn hơn %(n)s.",
+    "Must be at least %(n)s.": "Không được nhỏ hơn %(n)s.",
+    "At most %(n)s items.": "Tối đa %(n)s mục.",
+    "At least %(n)s items.": "Tối thiểu %(n)s mục.",
+    "The items must not repeat.": "Các mục không được trùng nhau.",
+    "Not in the expected form.": "Không đúng mẫu.",
+    "Not a valid value.": "Giá trị không hợp lệ.",
+}

@@ -1,0 +1,114 @@
+"""Object-level authorisation: every object endpoint against people who must not reach the object
+(another body, another cell, a finished participant, anonymous) — zero leaks, and each denial on
+record. Every id-bearing operation of the OpenAPI schema must appear here."""
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from engine.models import AuditEvent, ProcessInstance, Task
+
+from .test_flow import REGISTER, complete, open_task
+
+OBJECT_OPERATIONS = [
+    ("get", "/api/v1/process-instances/{id}/", "instance"),
+    ("get", "/api/v1/process-instances/{id}/events/", "instance"),
+    ("get", "/api/v1/process-instances/{id}/diagram/", "instance"),
+    ("post", "/api/v1/process-instances/{id}/suspend/", "instance"),
+    ("post", "/api/v1/process-instances/{id}/resume/", "instance"),
+    ("post", "/api/v1/process-instances/{id}/cancel/", "instance"),
+    ("post", "/api/v1/process-instances/{id}/migrate/", "instance"),
+    ("get", "/api/v1/tasks/{id}/", "task"),
+    ("post", "/api/v1/tasks/{id}/claim/", "task"),
+    ("post", "/api/v1/tasks/{id}/unclaim/", "task"),
+    ("post", "/api/v1/tasks/{id}/complete/", "task"),
+    ("put", "/api/v1/tasks/{id}/draft/", "task"),
+    ("post", "/api/v1/tasks/{id}/reassign/", "task"),
+    ("post", "/api/v1/incidents/{id}/retry/", "incident"),
+    ("post", "/api/v1/process-definitions/{key}/start/", "definition"),
+]
+BODIES = {"reason": "thử", "version": 1, "data": {"valid": True}, "assignee": None}
+
+
+def test_every_object_operation_of_the_schema_is_in_the_matrix():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    with_ids = {(method, path) for path, item in schema["paths"].items() if "{" in path
+                for method in item if method in ("get", "post", "put", "patch", "delete")}
+    assert with_ids == {(method, path) for method, path, _kind in OBJECT_OPERATIONS}
+
+
+@pytest.fixture
+def world(client_of):
+    """A document of the Party Committee being handled by chuyenvien, the clerk's part done;
+    and a process of cell 2 (started by the administrator)."""
+    vanthu, bithu, chuyenvien = client_of("vanthu"), client_of("bithu"), client_of("chuyenvien")
+    instance = vanthu.post("/api/v1/process-definitions/incoming_document/start/", {"data": {}}, format="json").json()
+    complete(vanthu, open_task(vanthu, instance["id"]), {"valid": True})
+    complete(vanthu, open_task(vanthu, instance["id"]), REGISTER)
+    complete(vanthu, open_task(vanthu, instance["id"]), {"presented_to": "bithu"})
+    complete(bithu, open_task(bithu, instance["id"]), {"lead_handler": "chuyenvien", "deadline": "2030-12-06"})
+    handle = open_task(chuyenvien, instance["id"])
+    cell = client_of("admin").post("/api/v1/process-definitions/incoming_document/start/",
+                                   {"data": {}, "body": "chi_bo_02"}, format="json").json()
+    cell_task = Task.objects.get(instance_id=cell["id"], status="open")
+    return {"instance": instance["id"], "task": handle["id"], "cell_instance": cell["id"], "cell_task": str(cell_task.pk)}
+
+
+OUTSIDERS = [
+    ("vanthuubnd", "party"),   # the People's Committee's clerk: another body
+    ("tuphap", "party"),       # a specialist of another body
+    ("vanthu", "party"),       # a finished participant: the clerk's part is done
+    ("bithuchibo1", "cell"),   # cell 1's secretary, for cell 2's process
+    ("chuyenvien", "cell"),    # a Party specialist, for cell 2's process
+]
+
+
+@pytest.mark.parametrize(("username", "target"), OUTSIDERS)
+def test_outsiders_reach_nothing(client_of, world, username, target):
+    client = client_of(username)
+    instance_id = world["instance"] if target == "party" else world["cell_instance"]
+    task_id = world["task"] if target == "party" else world["cell_task"]
+    before = ProcessInstance.objects.values("state", "revision", "status").get(pk=instance_id)
+    denials = AuditEvent.objects.filter(stream="access").count()
+    ids = {"instance": instance_id, "task": task_id, "incident": 1}
+    checked = 0
+    for method, path, kind in OBJECT_OPERATIONS:
+        if kind == "definition":
+            continue
+        response = getattr(client, method)(path.format(id=ids[kind]), None if method == "get" else BODIES,
+                                           format="json")
+        assert response.status_code == 404 if kind != "incident" else response.status_code in (403, 404), (
+            method, path, response.status_code, response.content)
+        checked += 1
+    assert ProcessInstance.objects.values("state", "revision", "status").get(pk=instance_id) == before
+    assert AuditEvent.objects.filter(stream="access").count() == denials + checked
+    listed = {t["id"] for t in client.get("/api/v1/tasks/?page_size=200").json()["results"]}
+    assert task_id not in listed
+    listed = {i["id"] for i in client.get("/api/v1/process-instances/?page_size=200").json()["results"]}
+    assert instance_id not in listed
+
+
+def test_anonymous_reaches_nothing(anonymous, world):
+    for method, path, kind in OBJECT_OPERATIONS:
+        target = {"instance": world["instance"], "task": world["task"], "incident": 1, "definition": "incoming_document"}
+        url = path.format(id=target[kind], key=target["definition"])
+        body = None if method == "get" else BODIES
+        assert getattr(anonymous, method)(url, body, format="json").status_code == 401, (method, path)
+
+
+def test_participants_who_may_not_administer_get_403(client_of, world):
+    chuyenvien = client_of("chuyenvien")  # can see the instance: the handling task is theirs
+    assert chuyenvien.get(f"/api/v1/process-instances/{world['instance']}/").status_code == 200
+    for action in ("suspend", "cancel", "migrate"):
+        response = chuyenvien.post(f"/api/v1/process-instances/{world['instance']}/{action}/", BODIES, format="json")
+        assert response.status_code == 403, action
+    assert chuyenvien.post(f"/api/v1/tasks/{world['task']}/reassign/", BODIES, format="json").status_code == 403
+    assert chuyenvien.get("/api/v1/incidents/").status_code == 403
+    # Only a clerk (the role of the start event's lane) registers incoming documents.
+    assert client_of("tuphap").post("/api/v1/process-definitions/incoming_document/start/", {},
+                                    format="json").status_code == 403
+
+
+def test_a_process_administrator_sees_the_process_but_not_its_data(client_of, world):
+    detail = client_of("admin").get(f"/api/v1/process-instances/{world['instance']}/").json()
+    assert detail["status"] == "running" and detail["data"] is None
+    assert client_of("bithu").get(f"/api/v1/process-instances/{world['instance']}/").json()["data"]["valid"] is True
