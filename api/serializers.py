@@ -94,6 +94,14 @@ class TaskSerializer(serializers.ModelSerializer):
         return bool(task.status == "open" and task.due_at and task.due_at < timezone.now())
 
 
+class CompletedSerializer(TaskSerializer):
+    next_tasks = TaskSerializer(many=True, read_only=True,
+                                help_text=_("Tasks of the same process now open to the caller."))
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "next_tasks"]
+
+
 class FormSerializer(serializers.Serializer):
     key = serializers.CharField()
     schema = serializers.DictField(allow_null=True)

@@ -1,25 +1,40 @@
-"""Bodies, roles, positions, the people holding them over time, written delegations, Party members."""
+"""Bodies, roles, positions, who holds them over time, written delegations, and Party members.
+
+The scheme: a BPMN lane names a **role** (``van_thu``, ``lanh_dao``…). A **position** sits in a
+body (the org chart) and carries **role grants**, each naming the body in which the role applies:
+the clerk of the Party Committee's office sits in ``van_phong_dang_uy`` and is granted ``van_thu``
+in ``dang_uy_xa``. A **holding** says who holds a position from when until when; a **delegation**
+lends some of a position's roles to another person for a while. ``directory.roles`` resolves them.
+"""
+
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
+def in_force_on(day: date, prefix: str = "") -> Q:
+    """Rows whose ``valid_from``/``valid_to`` window (``valid_to`` inclusive, open when empty) covers ``day``."""
+    return (Q(**{f"{prefix}valid_from__lte": day})
+            & (Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": day})))
+
+
 class Body(models.Model):
-    """An organisation: the Party Committee, its organs, the People's Committee and its offices,
-    the one-stop centre, the Fatherland Front, the Party cells. Organs sit under their body."""
+    """An organisation or one of its units: the Party Committee and its office and boards, the
+    People's Committee and its offices, the one-stop centre, the Fatherland Front, the Party cells.
+    ``kind`` says which system it belongs to (its documents follow that system's rules)."""
 
     class Kind(models.TextChoices):
-        PARTY = "party", _("Party committee")
-        PARTY_ORGAN = "party_organ", _("Party organ")
-        STATE = "state", _("People's Committee")
-        STATE_OFFICE = "state_office", _("State office")
+        PARTY = "party", _("Party")
+        STATE = "state", _("State")
         FRONT = "front", _("Fatherland Front")
         CELL = "cell", _("Party cell")
 
-    code = models.SlugField(_("code"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=100, unique=True,
+                            help_text=_("Used by processes as their owning body, e.g. dang_uy_xa."))
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
@@ -33,11 +48,19 @@ class Body(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        seen, parent = {self.pk}, self.parent
+        while parent is not None:
+            if parent.pk in seen:
+                raise ValidationError({"parent": _("A body cannot be placed under itself.")})
+            seen.add(parent.pk)
+            parent = parent.parent
+
 
 class Role(models.Model):
-    """What a BPMN lane names (``van_thu``, ``lanh_dao`` …); positions grant roles."""
+    """What a BPMN lane names; positions grant roles in bodies."""
 
-    code = models.SlugField(_("code"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=100, unique=True, help_text=_("The lane id in BPMN, e.g. van_thu."))
     name = models.CharField(_("name"), max_length=200)
 
     class Meta:
@@ -50,48 +73,91 @@ class Role(models.Model):
 
 
 class Position(models.Model):
-    """A post in a body (Bí thư Đảng ủy, Văn thư Văn phòng Đảng ủy …). Its roles apply in its body
-    and in the bodies above it: the office's clerk is the Party Committee's clerk."""
+    """A post in a body (Bí thư Đảng ủy, Văn thư Văn phòng Đảng ủy…); several people may hold
+    the same post at once (two specialists of one board)."""
 
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="positions", verbose_name=_("body"))
     title = models.CharField(_("title"), max_length=200)
-    roles = models.ManyToManyField(Role, related_name="positions", verbose_name=_("roles"))
 
     class Meta:
         verbose_name = _("position")
         verbose_name_plural = _("positions")
         ordering = ["body__code", "title"]
+        constraints = [models.UniqueConstraint(fields=["body", "title"], name="position_body_title")]
 
     def __str__(self) -> str:
         return f"{self.title} — {self.body.name}"
 
 
+class RoleGrant(models.Model):
+    """A position's role in a body: who holds the position holds the role there."""
+
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="grants",
+                                 verbose_name=_("position"))
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="grants", verbose_name=_("role"))
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="role_grants",
+                             verbose_name=_("in body"), help_text=_("The body in which the role applies."))
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [models.UniqueConstraint(fields=["position", "role", "body"], name="grant_position_role_body")]
+        # holders(role, body) starts here.
+        indexes = [models.Index(fields=["role", "body"], name="grant_role_body")]
+
+    def __str__(self) -> str:
+        return f"{self.role.code} @ {self.body.code}"
+
+
+class HoldingQuerySet(models.QuerySet):
+    def in_force(self, day: date):
+        return self.filter(in_force_on(day))
+
+
 class Holding(models.Model):
-    """A person holding a position, from one date until another (open-ended while in office)."""
+    """A person holding a position from one day until another (open-ended while in office)."""
 
     position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="holdings",
                                  verbose_name=_("position"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="holdings",
                              verbose_name=_("person"))
     valid_from = models.DateField(_("from"))
-    valid_to = models.DateField(_("until"), null=True, blank=True)
+    valid_to = models.DateField(_("until"), null=True, blank=True,
+                                help_text=_("Last day in office; empty while in office."))
+
+    objects = HoldingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("holding")
         verbose_name_plural = _("holdings")
-        indexes = [models.Index(fields=["user", "valid_from"], name="holding_user")]
+        indexes = [models.Index(fields=["user", "valid_from"], name="holding_user"),
+                   models.Index(fields=["position", "valid_from"], name="holding_position")]
+        constraints = [models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                                              name="holding_dates")]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.position}"
 
     def clean(self):
-        if self.valid_to and self.valid_to < self.valid_from:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The end date is before the start date.")})
 
 
+class DelegationQuerySet(models.QuerySet):
+    def effective(self, day: date):
+        """In force on ``day``, not revoked by then, and the delegator holds the position that day:
+        a delegation lapses when its giver leaves office, so a delegate's own delegation (refused
+        by ``directory.delegations``, but possible in raw data) never carries anything."""
+        giver_holds = Holding.objects.in_force(day).filter(user_id=OuterRef("delegator_id"),
+                                                           position_id=OuterRef("position_id"))
+        not_revoked = Q(revoked_at__isnull=True) | Q(revoked_at__date__gt=day)
+        return self.filter(in_force_on(day), not_revoked, Exists(giver_holds))
+
+
 class Delegation(models.Model):
-    """A written delegation of a position's authority: ký thay (K/T), thừa lệnh (T/L) or thừa ủy
-    quyền (T/UQ, in writing, limited in time and scope, and never passed on)."""
+    """A written delegation of some of a position's roles: ký thay (K/T), thừa lệnh (T/L) or thừa
+    ủy quyền (T/UQ: in writing, limited in time and scope, never passed on). Create them with
+    ``directory.delegations.delegate``, which enforces who may delegate what."""
 
     class Kind(models.TextChoices):
         KY_THAY = "kt", _("Signing on behalf (K/T)")
@@ -101,51 +167,77 @@ class Delegation(models.Model):
     kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
     position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="delegations",
                                  verbose_name=_("delegated position"))
+    roles = models.ManyToManyField(Role, related_name="delegations", verbose_name=_("delegated roles"),
+                                   help_text=_("The roles of the position that the delegate may exercise."))
     delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("delegated by"))
     delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations",
                                  verbose_name=_("delegate"))
-    scope = models.CharField(_("scope"), max_length=500, blank=True)
+    scope = models.CharField(_("scope"), max_length=500, blank=True,
+                             help_text=_("What the written decision allows, in its own words."))
     document = models.CharField(_("delegating document"), max_length=200,
                                 help_text=_("Number and symbol of the written decision."))
     valid_from = models.DateField(_("from"))
     valid_to = models.DateField(_("until"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
+    objects = DelegationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
-        indexes = [models.Index(fields=["delegate", "valid_from"], name="delegation_delegate")]
-        constraints = [models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                                              name="delegation_dates")]
+        indexes = [models.Index(fields=["delegate", "valid_from"], name="delegation_delegate"),
+                   models.Index(fields=["position", "valid_from"], name="delegation_position")]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                                   name="delegation_dates"),
+            models.CheckConstraint(condition=~Q(delegate=F("delegator")), name="delegation_not_to_self"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.delegator} → {self.delegate} ({self.position})"
 
+    def clean(self):
+        from .delegations import check
+
+        check(self)
+
 
 class Member(models.Model):
-    """A Party member of a cell (kept apart from staff accounts; most members have none)."""
+    """A Party member of a cell. Kept apart from staff accounts: most members have none, and a
+    member's record must not change because an account does."""
 
     class Status(models.TextChoices):
         PROBATIONARY = "du_bi", _("Probationary")
         FULL = "chinh_thuc", _("Full member")
 
+    class Gender(models.TextChoices):
+        MALE = "nam", _("Male")
+        FEMALE = "nu", _("Female")
+
     full_name = models.CharField(_("full name"), max_length=100)
     birth_date = models.DateField(_("date of birth"))
-    gender = models.CharField(_("gender"), max_length=10, choices=[("nam", _("Male")), ("nu", _("Female"))])
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     cell = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="members", verbose_name=_("Party cell"),
                              limit_choices_to={"kind": Body.Kind.CELL})
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     admitted_on = models.DateField(_("admitted on"))
     recognised_on = models.DateField(_("recognised as full member on"), null=True, blank=True)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="party_member", verbose_name=_("handbook account"))
+                                related_name="party_member", verbose_name=_("account"),
+                                help_text=_("Only for members who use the system themselves."))
 
     class Meta:
         verbose_name = _("Party member")
         verbose_name_plural = _("Party members")
-        ordering = ["cell__code", "full_name"]
+        ordering = ["full_name"]
         indexes = [models.Index(fields=["cell", "status"], name="member_cell_status")]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def clean(self):
+        if self.admitted_on and self.birth_date and self.admitted_on <= self.birth_date:
+            raise ValidationError({"admitted_on": _("The admission date must be after the date of birth.")})
+        if self.status == self.Status.PROBATIONARY and self.recognised_on:
+            raise ValidationError({"recognised_on": _("A probationary member has not been recognised yet.")})

@@ -1,116 +1,85 @@
-"""Role resolution: who holds a role in a body, today or on a given day.
+"""Role resolution: who holds which role in which body, on a given day.
 
-A BPMN lane names a role; an instance belongs to a body. A user holds role R in body B when a
-position granting R sits in B or in a body under B (the office's clerk is the Party Committee's
-clerk), and they hold that position on the day, or a written delegation of it is in force. A
-Django group named after a role code grants that role in every body (service accounts, tests).
+A user holds role R in body B on day D when a position with a grant (R, B) is theirs on D: they
+hold it, or an effective written delegation of it lends them R. A Django group named after a role
+code also grants that role, in every body (``*``): for service accounts, benchmarks and tests, not
+for staff. The engine, the API and the forms call these functions through their settings hooks.
 """
 
-import threading
-import time
 from datetime import date
 
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.utils import timezone
 
-from .models import Body, Delegation, Holding, Position, Role
+from .models import Delegation, Holding, Role, RoleGrant
 
 ANY_BODY = "*"
-_TTL = 60.0
-_parents: tuple[float, dict] | None = None
-_lock = threading.Lock()
-
-
-def _parent_map() -> dict[str, str | None]:
-    """Body code -> parent code, re-read at most every minute (bodies rarely change)."""
-    global _parents
-    with _lock:
-        if _parents is not None and time.monotonic() - _parents[0] < _TTL:
-            return _parents[1]
-    mapping = dict(Body.objects.values_list("code", "parent__code"))
-    with _lock:
-        _parents = (time.monotonic(), mapping)
-    return mapping
-
-
-def invalidate() -> None:
-    global _parents
-    with _lock:
-        _parents = None
-
-
-def _with_ancestors(code: str) -> list[str]:
-    parents, found, seen = _parent_map(), [], set()
-    while code and code not in seen:
-        seen.add(code)
-        found.append(code)
-        code = parents.get(code)
-    return found
+_CACHE = "_directory_role_pairs"
 
 
 def _today() -> date:
     return timezone.localdate()
 
 
-def _in_force(day: date, prefix: str = "") -> Q:
-    return (Q(**{f"{prefix}valid_from__lte": day})
-            & (Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": day})))
-
-
 def role_pairs(user, at: date | None = None) -> set[tuple[str, str]]:
-    """The (role, body code) pairs the user holds; ``*`` as body: every body. One query, plus the
-    cached body tree; cached on the user object for the request."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    """The (role code, body code) pairs ``user`` holds on ``at`` (default today); body ``*`` means
+    every body. One query, then cached on the user object, which lives for one request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.pk:
         return set()
-    cache_key = f"_directory_roles_{at or ''}"
-    cached = getattr(user, cache_key, None)
-    if cached is not None:
-        return cached
     day = at or _today()
-    held = Holding.objects.filter(_in_force(day), user_id=user.pk).values("position_id")
-    delegated = Delegation.objects.filter(_in_force(day), delegate_id=user.pk, revoked_at__isnull=True).values(
-        "position_id")
-    granted = Position.roles.through.objects.filter(Q(position_id__in=held) | Q(position_id__in=delegated))
-    pairs = set()
-    for body, role in granted.values_list("position__body__code", "role__code"):
-        pairs.update((role, code) for code in _with_ancestors(body))
-    pairs.update((name, ANY_BODY) for name in user.groups.values_list("name", flat=True))
-    setattr(user, cache_key, pairs)
-    return pairs
+    cache = user.__dict__.setdefault(_CACHE, {})
+    if day not in cache:
+        held = Holding.objects.in_force(day).filter(user_id=user.pk, position_id=OuterRef("position_id"))
+        lent = Delegation.roles.through.objects.filter(
+            role_id=OuterRef("role_id"), delegation__position_id=OuterRef("position_id"),
+            delegation_id__in=Delegation.objects.effective(day).filter(delegate_id=user.pk).values("pk"))
+        grants = RoleGrant.objects.filter(Exists(held) | Exists(lent)).values_list("role__code", "body__code")
+        groups = (Group.objects.filter(user=user.pk).annotate(anywhere=Value(ANY_BODY, output_field=CharField()))
+                  .values_list("name", "anywhere"))
+        cache[day] = set(grants.union(groups))
+    return set(cache[day])
 
 
-def holders(role: str, body: str = "", at: date | None = None) -> set[int]:
-    """User ids holding ``role`` in ``body`` (any body if empty) on the day."""
-    from django.contrib.auth import get_user_model
+def roles_of(user, body_code: str | None = None, *, at: date | None = None) -> set[str]:
+    """Role codes ``user`` holds in ``body_code`` (in any body when None) on ``at``."""
+    return {role for role, body in role_pairs(user, at) if body_code is None or body in (body_code, ANY_BODY)}
 
+
+def holders(role_code: str, body_code: str = "", *, at: date | None = None) -> set[int]:
+    """Ids of the active users who hold ``role_code`` in ``body_code`` on ``at``: the holders of
+    positions granting it there, their effective delegates, and members of the role's group. An
+    empty body code means any body (instances without an owning body). One query."""
     day = at or _today()
-    positions = Position.objects.filter(roles__code=role)
-    if body:
-        parents = _parent_map()
-        below = {code for code in parents if body in _with_ancestors(code)}
-        positions = positions.filter(body__code__in=below)
-    position_ids = positions.values("pk")
-    held = Holding.objects.filter(_in_force(day), position_id__in=position_ids).values_list("user_id", flat=True)
-    delegated = Delegation.objects.filter(_in_force(day), position_id__in=position_ids, revoked_at__isnull=True
-                                          ).values_list("delegate_id", flat=True)
-    by_group = get_user_model().objects.filter(groups__name=role).values_list("pk", flat=True)
-    candidates = set(held) | set(delegated) | set(by_group)
-    return set(get_user_model().objects.filter(pk__in=candidates, is_active=True).values_list("pk", flat=True))
+    grants = RoleGrant.objects.filter(role__code=role_code)
+    if body_code:
+        grants = grants.filter(body__code=body_code)
+    positions = grants.values("position_id")
+    held = Holding.objects.in_force(day).filter(position_id__in=positions).values("user_id")
+    lent = (Delegation.objects.effective(day).filter(position_id__in=positions, roles__code=role_code)
+            .values("delegate_id"))
+    user_model = get_user_model()
+    grouped = user_model.groups.through.objects.filter(group__name=role_code).values("user_id")
+    found = user_model.objects.filter(Q(pk__in=held) | Q(pk__in=lent) | Q(pk__in=grouped), is_active=True)
+    return set(found.values_list("pk", flat=True))
 
 
 def may_complete(user, task) -> bool:
-    """The engine's TASK_AUTHORIZER: the assignee, or a holder of the task's role in its body."""
-    if user is None or not getattr(user, "is_active", False):
+    """The engine's TASK_AUTHORIZER. An assigned task is its assignee's alone; an open one is for
+    whoever holds its role (``candidate_group``) in the instance's owning body, which the task row
+    carries as ``body`` (so this costs no query beyond the cached ``role_pairs``)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if task.assignee_id is not None:
         return task.assignee_id == user.pk
     if not task.candidate_group:
         return False
-    return any(role == task.candidate_group and (body == ANY_BODY or not task.body or body == task.body)
-               for role, body in role_pairs(user))
+    return task.candidate_group in roles_of(user, task.body or None)
 
 
 def known_roles() -> set[str] | None:
-    """The role codes BPMN lanes may name; None (no check) while the directory is empty."""
+    """The engine's KNOWN_ROLES: the role codes BPMN lanes may name; None (no check) while the
+    directory has no roles at all, so that a fresh installation can deploy before it is filled."""
     codes = set(Role.objects.values_list("code", flat=True))
     return codes or None

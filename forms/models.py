@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class FormDraft(models.Model):
+    """One person's unsubmitted data for one task's form (see ``forms.drafts``)."""
+
     task = models.ForeignKey("engine.Task", on_delete=models.CASCADE, related_name="drafts", verbose_name=_("task"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                              verbose_name=_("user"))

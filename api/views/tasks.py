@@ -18,6 +18,7 @@ from engine.models import Task, TaskStatus
 
 from .. import visibility
 from ..serializers import (
+    CompletedSerializer,
     CompleteSerializer,
     DraftSerializer,
     ReassignSerializer,
@@ -111,7 +112,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(TaskSerializer(services.unclaim(self._actionable(pk), actor=request.user)).data)
 
     @extend_schema(request=CompleteSerializer,
-                   responses={200: TaskSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT,
+                   responses={200: CompletedSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT,
                               404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
@@ -123,7 +124,9 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if forms is not None:
             forms.discard_draft(task=task, user=request.user)
         task.refresh_from_db()
-        return Response(TaskSerializer(task).data)
+        task.next_tasks = (visibility.worklist(request.user).filter(instance_id=task.instance_id)
+                           .select_related("instance__definition", "assignee").order_by("created_at"))
+        return Response(CompletedSerializer(task).data)
 
     @extend_schema(request=DraftSerializer, responses={200: DraftSerializer})
     @action(detail=True, methods=["put"])

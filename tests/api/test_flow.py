@@ -37,7 +37,8 @@ def test_incoming_document_through_the_api(client_of):
     detail = vanthu.get(f"/api/v1/tasks/{receive['id']}/").json()
     assert detail["form"]["key"] == "incoming_receive"
     assert detail["form"]["ui"]["fields"]["valid"]["label"].startswith("Văn bản hợp lệ")
-    complete(vanthu, receive, {"valid": True})
+    done = complete(vanthu, receive, {"valid": True}).json()
+    assert [t["bpmn_id"] for t in done["next_tasks"]] == ["register"]  # what is next for the caller
     complete(vanthu, open_task(vanthu, instance["id"]), REGISTER)
     complete(vanthu, open_task(vanthu, instance["id"]), {"presented_to": "bithu"})
     assert vanthu.get("/api/v1/tasks/").json()["count"] == 0  # the work has left the clerk

@@ -1,0 +1,128 @@
+"""Validation: every form accepts its valid examples and refuses bad data per field path, in Vietnamese."""
+
+import pytest
+from django.utils import translation
+
+from engine.exceptions import InvalidData
+from engine.models import Task
+from forms import validation
+
+VALID = {
+    "incoming_receive": [{"valid": True}, {"valid": False, "reject_reason": "Sai nơi nhận", "wrong_recipient": True}],
+    "incoming_register": [
+        {"organ_name": "Tỉnh ủy", "subject": "V/v triển khai Sổ tay đảng viên điện tử", "urgency": "khan"},
+        {"organ_name": "UBND tỉnh", "subject": "V/v ...", "urgency": "hoa_toc", "arrival_number": 12,
+         "arrival_date": "2026-12-01", "issued_date": "2026-11-30", "code_notation": "15/QĐ-UBND",
+         "type_name": "Quyết định", "signer": "Nguyễn Văn A", "page_amount": 3, "description": ""}],
+    "incoming_present": [{"presented_to": "bithu"}, {"presented_to": "phobithu", "note": "Văn bản khẩn"}],
+    "incoming_assign": [{"lead_handler": "chuyenvien", "deadline": "2026-12-07"},
+                        {"lead_handler": "chuyenvien", "co_handlers": ["chuyenvien2", "truongbanxdd"],
+                         "deadline": "2026-12-07", "instructions": "Ban Xây dựng Đảng chủ trì"}],
+    "incoming_handle": [{"outcome": "done"}, {"outcome": "reassign", "reassign_reason": "Không đúng lĩnh vực"},
+                        {"outcome": "done", "result_summary": "Đã trả lời bằng Công văn 15-CV/ĐU"}],
+    "incoming_report": [{}, {"reply": "15-CV/ĐU", "report": "Đã trả lời"}],
+}
+
+INVALID = [
+    # form, data, expected errors
+    ("incoming_receive", {}, {"valid": ["Trường này là bắt buộc."]}),
+    ("incoming_receive", {"valid": "có"}, {"valid": ["Phải là đúng hoặc sai."]}),
+    ("incoming_receive", {"valid": False}, {"reject_reason": ["Trường này là bắt buộc."]}),
+    ("incoming_receive", {"valid": False, "reject_reason": "   "}, {"reject_reason": ["Trường này là bắt buộc."]}),
+    ("incoming_register", {"urgency": "gap", "subject": "", "page_amount": 0, "extra": 1}, {
+        "organ_name": ["Trường này là bắt buộc."],
+        "urgency": ["Phải là một trong: Thường, Khẩn, Thượng khẩn, Hỏa tốc."],
+        "subject": ["Trường này là bắt buộc."],
+        "page_amount": ["Không được nhỏ hơn 1."],
+        "extra": ["Trường này không có trong biểu mẫu."],
+    }),
+    ("incoming_register", {"organ_name": "Tỉnh ủy", "subject": "x" * 501, "urgency": "thuong",
+                           "issued_date": "30/11/2026", "arrival_number": "12", "arrival_date": "2026-02-30"}, {
+        "subject": ["Tối đa 500 ký tự."],
+        "issued_date": ["Phải đúng định dạng ngày (YYYY-MM-DD)."],
+        "arrival_date": ["Phải đúng định dạng ngày (YYYY-MM-DD)."],
+        "arrival_number": ["Phải là một số nguyên."],
+    }),
+    ("incoming_present", {"presented_to": "bí thư; drop"},
+     {"presented_to": ["Tên đăng nhập chỉ gồm chữ, số và các ký tự . @ + - _"]}),
+    ("incoming_present", {"presented_to": ""}, {"presented_to": ["Trường này là bắt buộc."]}),
+    ("incoming_assign", {"lead_handler": "cv", "deadline": "07/12/2026", "co_handlers": ["a", "a", 3]}, {
+        "deadline": ["Phải đúng định dạng ngày (YYYY-MM-DD)."],
+        "co_handlers": ["Các mục không được trùng nhau."],
+        "co_handlers/2": ["Phải là một chuỗi ký tự."],
+    }),
+    ("incoming_assign", {"lead_handler": "cv", "deadline": "2026-12-07", "co_handlers": "cv2"},
+     {"co_handlers": ["Phải là một danh sách."]}),
+    ("incoming_assign", {"lead_handler": "cv", "deadline": "2026-12-07", "co_handlers": [f"cv{n}" for n in range(21)]},
+     {"co_handlers": ["Tối đa 20 mục."]}),
+    ("incoming_assign", {"co_handlers": ["cv", "c v"]},
+     {"lead_handler": ["Trường này là bắt buộc."], "deadline": ["Trường này là bắt buộc."],
+      "co_handlers/1": ["Tên đăng nhập chỉ gồm chữ, số và các ký tự . @ + - _"]}),
+    ("incoming_handle", {"outcome": "reassign"}, {"reassign_reason": ["Trường này là bắt buộc."]}),
+    ("incoming_handle", {"outcome": "xong"},
+     {"outcome": ["Phải là một trong: Đã giải quyết, Đề nghị giao người khác."]}),
+    ("incoming_report", {"reply": 15, "report": None}, {"reply": ["Phải là một chuỗi ký tự."],
+                                                        "report": ["Phải là một chuỗi ký tự."]}),
+]
+
+
+def errors_of(form_key, data) -> dict:
+    with pytest.raises(InvalidData) as raised:
+        validation.validate(form_key, data)
+    assert str(raised.value.message) == "Một số trường chưa được nhập đúng."
+    return raised.value.errors
+
+
+def test_every_form_has_examples_here():
+    from forms import registry
+
+    assert set(VALID) == registry.keys()
+
+
+@pytest.mark.parametrize(("form_key", "data"), [(key, data) for key, examples in VALID.items() for data in examples])
+def test_valid_examples_pass(form_key, data):
+    validation.validate(form_key, data)
+
+
+@pytest.mark.parametrize(("form_key", "data", "expected"), INVALID)
+def test_invalid_data_is_refused_per_field_path_in_vietnamese(form_key, data, expected):
+    assert errors_of(form_key, data) == expected
+
+
+def test_the_messages_follow_the_users_language():
+    with translation.override("en"):
+        with pytest.raises(InvalidData) as raised:
+            validation.validate("incoming_assign", {"deadline": "tomorrow"})
+    assert raised.value.errors == {"lead_handler": ["This field is required."],
+                                   "deadline": ["Must be a valid date (YYYY-MM-DD)."]}
+
+
+def test_an_unknown_form_is_refused():
+    with pytest.raises(InvalidData, match="no_such_form"):
+        validation.validate("no_such_form", {})
+
+
+def test_the_engine_hook_accepts_any_object_for_a_task_without_a_form():
+    validation.validate_task(Task(form_key=""), {"anything": [1, 2]})
+
+
+def test_the_engine_hook_refuses_what_is_not_an_object():
+    with pytest.raises(InvalidData) as raised:
+        validation.validate_task(Task(form_key=""), ["valid"])
+    assert raised.value.errors == {"": ["Phải là một nhóm trường."]}
+
+
+def test_the_engine_hook_validates_against_the_tasks_form():
+    with pytest.raises(InvalidData) as raised:
+        validation.validate_task(Task(form_key="incoming_receive", body=""), {"valid": False})
+    assert raised.value.errors == {"reject_reason": ["Trường này là bắt buộc."]}
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database():
+    # PostgreSQL cannot store U+0000 in JSON: the step would fail with a server error
+    with pytest.raises(InvalidData) as raised:
+        validation.validate_task(Task(form_key="", body=""), {"notes": ["ok", "a\x00b"], "k\x00": 1})
+    assert raised.value.errors == {"notes/1": ["Có ký tự không lưu được."], "k": ["Có ký tự không lưu được."]}
+    with pytest.raises(InvalidData) as raised:
+        validation.validate_task(Task(form_key="incoming_present", body=""), {"presented_to": "bithu", "note": "\x00"})
+    assert raised.value.errors == {"note": ["Có ký tự không lưu được."]}
