@@ -46,4 +46,5 @@ VI = {
     "This task cannot keep a draft.": "Công việc này không lưu nháp được.",
     "Only process administrators may reassign tasks.": "Chỉ quản trị quy trình được giao lại công việc.",
     "An ISO 8601 date and time.": "Phải là ngày giờ theo ISO 8601.",
+    "Tasks of the same process now open to the caller.": "Các công việc của cùng quy trình nay người gọi có thể xử lý.",
 }
