@@ -2,7 +2,8 @@
 
 Engine errors map to HTTP: invalid data 400 (with ``errors`` per field path), not allowed 403,
 not visible or unknown 404, a lost race or a task no longer open 409, a failing process script
-422. Every 401/403/404 leaves an audit event (stream ``access``): who asked for what.
+422; signing errors as ``signing.problems`` says. Every 401/403/404 leaves an audit event (stream
+``access``): who asked for what.
 """
 
 import logging
@@ -25,6 +26,8 @@ from engine.exceptions import (
     NotAllowed,
     ScriptError,
 )
+from signing import problems as signing_problems
+from signing.exceptions import SigningError
 
 logger = logging.getLogger(__name__)
 TYPE_BASE = "https://quytrinh.vn/problems/"
@@ -44,7 +47,8 @@ def problem(status_code: int, code: str, detail: str, **extra) -> Response:
 def _title(status_code: int) -> str:
     return {400: _("Invalid request"), 401: _("Not signed in"), 403: _("Not allowed"), 404: _("Not found"),
             405: _("Method not allowed"), 409: _("Conflict"), 413: _("Too large"), 415: _("Unsupported media type"),
-            422: _("The process could not go on"), 429: _("Too many requests")}.get(status_code, _("Error"))
+            422: _("The process could not go on"), 429: _("Too many requests"),
+            503: _("Service unavailable")}.get(status_code, _("Error"))
 
 
 def handle(exc, context):
@@ -64,6 +68,14 @@ def handle(exc, context):
         if code == 403:
             record_denial(request, code)
         return problem(code, exc.code, str(exc.message), **extra)
+    if isinstance(exc, SigningError):
+        code = signing_problems.status_of(exc)
+        if code == 404:
+            record_denial(request, code)
+        response = problem(code, exc.code, str(exc))
+        if code == 503:
+            response["Retry-After"] = "30"
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

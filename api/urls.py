@@ -20,5 +20,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/auth/token/", TokenView.as_view(), name="token"),
     path("api/v1/messages/", MessageView.as_view(), name="messages"),
+    path("api/v1/signing/", include("signing.urls")),
     path("api/v1/", include(router.urls)),
 ]

@@ -1,6 +1,6 @@
 """``make run``: set up and start the whole app on the embedded default.
 
-Migrates the database, deploys the procedure catalog, makes sure a demo administrator exists,
+Migrates the database, deploys the procedure catalog, seeds the demo commune and its signing keys,
 then runs a Celery worker (with beat) on the filesystem broker and the web server on
 127.0.0.1:8000 until interrupted. Everything lives under ``var/``; no server is needed.
 """
@@ -10,8 +10,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The demo's signing keys (seed_signing) and their in-process timestamp authority: demo only.
+os.environ.setdefault("QUYTRINH_SIGNING_DEMO_PASSWORD", "quytrinh-demo")
+os.environ.setdefault("QUYTRINH_TSA_PKCS12", str(
+    Path(os.environ.get("QUYTRINH_VAR_DIR", Path(__file__).resolve().parent.parent / "var")) / "signing" / "tsa.p12"))
 
 HOST = os.environ.get("QUYTRINH_HOST", "127.0.0.1")
 PORT = os.environ.get("QUYTRINH_PORT", "8000")
@@ -25,6 +30,7 @@ def prepare() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("seed_demo")
+    call_command("seed_signing")
     call_command("deploy_processes")
     print("Demo accounts (admin, vanthu, bithu, phobithu, chanhvp, chuyenvien, bithuchibo1, …) use the password "
           "from DEMO_PASSWORD, default 'quytrinh-demo': for a local demo only.")

@@ -174,6 +174,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE = {
     "fire-timers": {"task": "engine.fire_timers", "schedule": float(os.environ.get("QUYTRINH_TIMER_INTERVAL", "1.0"))},
     "sweep-jobs": {"task": "engine.sweep_jobs", "schedule": 30.0},
+    # Two-step signing requests nobody answered: closed, their prepared PDFs dropped.
+    "signing-expire-requests": {"task": "signing.expire_requests", "schedule": 300.0},
 }
 
 # --- Engine ---------------------------------------------------------------------------------
@@ -194,6 +196,16 @@ ENGINE = {
     # Background jobs: how long a worker holds a job, and the first retry delay (doubling).
     "JOB_LEASE_SECONDS": float(os.environ.get("QUYTRINH_JOB_LEASE_SECONDS", "120")),
     "JOB_RETRY_DELAY": float(os.environ.get("QUYTRINH_JOB_RETRY_DELAY", "5")),
+}
+
+# --- Digital signatures (defaults and meaning in signing/conf.py) -----------------------------
+# Production names its RFC 3161 authority (QUYTRINH_TSA_URL). The embedded demo (make run) uses
+# the in-process authority that seed_signing writes under var/signing/, with the demo password:
+# demo keys only, never for real documents.
+SIGNING = {
+    "TSA_URL": os.environ.get("QUYTRINH_TSA_URL", ""),
+    "TSA_PKCS12": os.environ.get("QUYTRINH_TSA_PKCS12", ""),
+    "TSA_SECRET_REF": os.environ.get("QUYTRINH_TSA_SECRET_REF", "QUYTRINH_SIGNING_DEMO_PASSWORD"),
 }
 
 # --- REST API ------------------------------------------------------------------------------

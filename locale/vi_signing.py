@@ -184,4 +184,60 @@ VI = {
     "This signature is NOT valid.": "Chữ ký này KHÔNG hợp lệ.",
     "The document carries no signature.": "Văn bản không có chữ ký số.",
     "The signature is malformed and could not be checked.": "Chữ ký sai cấu trúc, không kiểm tra được.",
+    # document files and their kinds
+    "document file": "tệp văn bản",
+    "document files": "tệp văn bản",
+    "PDF": "PDF",
+    "SHA-256": "SHA-256",
+    "size (bytes)": "kích thước (byte)",
+    "built from": "tạo từ phiên bản",
+    "signed with": "ký bằng chứng thư",
+    "process instance": "hồ sơ quy trình",
+    "file": "tệp",
+    "file to sign": "tệp cần ký",
+    "Rendered for signing": "Bản dựng để ký",
+    "Signed by the organisation": "Cơ quan, tổ chức đã ký số",
+    "Incoming document": "Văn bản đến",
+    "Signed attachment": "Phụ lục đã ký số",
+    "The incoming-document process this report was used by.":
+        "Hồ sơ xử lý văn bản đến đã dùng kết quả kiểm tra này.",
+    # BPMN service tasks
+    "No signing certificate is registered for this signer.":
+        "Chưa đăng ký chứng thư ký số cho người (cơ quan) ký này.",
+    "The verification report does not exist or belongs to another document.":
+        "Kết quả kiểm tra chữ ký số không tồn tại hoặc thuộc văn bản khác.",
+    "Unknown verification report.": "Không có kết quả kiểm tra chữ ký số này.",
+    "There is no such document file.": "Không có tệp văn bản này.",
+    "Unknown file.": "Không có tệp này.",
+    # API
+    "The PDF document.": "Tệp văn bản PDF.",
+    "Trust list to verify against; empty means the default list.":
+        "Danh sách tin cậy dùng để kiểm tra; để trống là danh sách mặc định.",
+    "Every signature: signer, times, integrity, trust, problems.":
+        "Từng chữ ký: người ký, thời điểm, tính toàn vẹn, độ tin cậy, các vấn đề phát hiện.",
+    "Not valid base64.": "Không phải chuỗi base64 hợp lệ.",
+    "The document version to sign.": "Phiên bản văn bản cần ký.",
+    "SHA-256 of the approved version; by default the first version of the file's chain.":
+        "SHA-256 của bản đã được duyệt; mặc định là phiên bản đầu tiên của chuỗi tệp.",
+    "Number and symbol printed on an attachment, e.g. Số: 15/QĐ-UBND.":
+        "Số, ký hiệu in trên phụ lục, ví dụ Số: 15/QĐ-UBND.",
+    "The same key returns the same pending request.": "Cùng một khóa sẽ trả lại cùng yêu cầu ký đang chờ.",
+    "SHA-256 digest the token signs (pre-hashed), base64.":
+        "Giá trị băm SHA-256 để thiết bị ký số ký (đã băm sẵn), dạng base64.",
+    "The DER signed attributes whose SHA-256 is the digest, base64.":
+        "Các thuộc tính được ký (DER) có SHA-256 là giá trị băm trên, dạng base64.",
+    "The signature value from the token, base64.": "Giá trị chữ ký do thiết bị ký số trả về, dạng base64.",
+    "The signer's certificate: PEM, or DER in base64.": "Chứng thư của người ký: PEM, hoặc DER dạng base64.",
+    "The file is larger than 20 MB.": "Tệp lớn hơn 20 MB.",
+    "The file is not a PDF document.": "Tệp không phải văn bản PDF.",
+    "A personal signature needs a person's certificate; an organisation's needs the organisation's.":
+        "Chữ ký của cá nhân cần chứng thư của cá nhân; chữ ký của cơ quan, tổ chức cần chứng thư của cơ quan, "
+        "tổ chức.",
+    "This key is already used.": "Khóa này đã được dùng.",
+    "Service unavailable": "Dịch vụ tạm thời không sẵn sàng",
+    # admin
+    "certificate file (PEM or DER)": "tệp chứng thư số (PEM hoặc DER)",
+    "CRL file (PEM or DER)": "tệp danh sách thu hồi (PEM hoặc DER)",
+    "The file does not hold a certificate.": "Tệp không chứa chứng thư số.",
+    "The file does not hold a CRL.": "Tệp không chứa danh sách chứng thư bị thu hồi.",
 }

@@ -157,6 +157,8 @@ class SignatureRequest(models.Model):
     certificate = models.ForeignKey(SigningCertificate, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="requests", verbose_name=_("certificate"))
     certificate_der = models.BinaryField(_("signer certificate (DER)"))
+    file = models.ForeignKey("DocumentFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("file to sign"))
     field_name = models.CharField(_("signature field"), max_length=100)
     base_sha256 = models.CharField(_("SHA-256 of the document to sign"), max_length=64)
     prepared_pdf = models.BinaryField(_("prepared PDF"))
@@ -201,6 +203,13 @@ class VerificationReport(models.Model):
     signature_count = models.PositiveIntegerField(_("signatures"))
     report = models.JSONField(_("report"))
     summary = models.TextField(_("summary"))
+    file = models.ForeignKey("DocumentFile", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="verifications", verbose_name=_("file"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    instance = models.ForeignKey("engine.ProcessInstance", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("process instance"),
+                                 help_text=_("The incoming-document process this report was used by."))
     created_at = models.DateTimeField(_("verified at"), auto_now_add=True)
 
     class Meta:
@@ -210,3 +219,58 @@ class VerificationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name or self.document_sha256[:12]}: {self.get_verdict_display()}"
+
+
+class FileKind(models.TextChoices):
+    RENDERED = "rendered", _("Rendered for signing")
+    PERSON_SIGNED = "person_signed", _("Signed by the competent person")
+    ORGANISATION_SIGNED = "organisation_signed", _("Signed by the organisation")
+    INCOMING = "incoming", _("Incoming document")
+    ATTACHMENT = "attachment", _("Signed attachment")
+
+
+class DocumentFile(models.Model):
+    """One version of a PDF. Signing never changes a file: it adds a version whose ``parent`` is
+    the one it was built from, so the chain approved → signed by the person → signed by the
+    organisation stays on record. Process data carries only ``id`` and ``sha256``.
+
+    ``idempotency_key`` is the background job's (or the two-step request's) key: a job run twice
+    finds the version it made the first time instead of signing again.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=24, choices=FileKind.choices)
+    file_name = models.CharField(_("file name"), max_length=300, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    pdf = models.BinaryField(_("PDF"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="versions",
+                               verbose_name=_("built from"))
+    certificate = models.ForeignKey(SigningCertificate, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("signed with"))
+    instance = models.ForeignKey("engine.ProcessInstance", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("process instance"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document file")
+        verbose_name_plural = _("document files")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name or self.sha256[:12]} ({self.get_kind_display()})"
+
+    @property
+    def content(self) -> bytes:
+        return bytes(self.pdf)
+
+    def root(self) -> "DocumentFile":
+        """The first version of the chain: the approved document everything was signed over."""
+        node, seen = self, set()
+        while node.parent_id is not None and node.pk not in seen:
+            seen.add(node.pk)
+            node = node.parent
+        return node

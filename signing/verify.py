@@ -218,12 +218,14 @@ def verify_pdf(pdf: bytes, *, trust_list: str | TrustList | None = None,
                                   embedded=embedded)
 
 
-def verify_and_store(pdf: bytes, *, trust_list: str | TrustList | None = None,
-                     file_name: str = "") -> VerificationReport:
-    """Verify and keep the report (what the incoming-document process stores with the document)."""
+def verify_and_store(pdf: bytes, *, trust_list: str | TrustList | None = None, file_name: str = "",
+                     file=None, created_by=None, instance_id=None) -> VerificationReport:
+    """Verify and keep the report (what the incoming-document process stores with the document);
+    ``file`` is the stored ``DocumentFile`` it was made from, if any."""
     result = verify_pdf(pdf, trust_list=trust_list)
     return VerificationReport.objects.create(
         document_sha256=result.report["document_sha256"], file_name=file_name[:300],
         trust_list=result.report["trust_list"], verdict=result.report["verdict"],
         signature_count=result.report["signature_count"], report=result.report, summary=result.summary,
+        file=file, created_by=created_by, instance_id=instance_id,
     )

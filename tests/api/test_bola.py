@@ -25,7 +25,14 @@ OBJECT_OPERATIONS = [
     ("post", "/api/v1/tasks/{id}/reassign/", "task"),
     ("post", "/api/v1/incidents/{id}/retry/", "incident"),
     ("post", "/api/v1/process-definitions/{key}/start/", "definition"),
+    # Signing objects belong to people, not to this instance: their BOLA cases are in tests/signing/test_api.py.
+    ("get", "/api/v1/signing/verifications/{id}/", "signing"),
+    ("get", "/api/v1/signing/files/{id}/", "signing"),
+    ("get", "/api/v1/signing/files/{id}/content/", "signing"),
+    ("get", "/api/v1/signing/requests/{id}/", "signing"),
+    ("post", "/api/v1/signing/requests/{id}/complete/", "signing"),
 ]
+SIGNING_ID = "00000000-0000-4000-8000-000000000001"
 BODIES = {"reason": "thử", "version": 1, "data": {"valid": True}, "assignee": None}
 
 
@@ -72,7 +79,7 @@ def test_outsiders_reach_nothing(client_of, world, username, target):
     ids = {"instance": instance_id, "task": task_id, "incident": 1}
     checked = 0
     for method, path, kind in OBJECT_OPERATIONS:
-        if kind == "definition":
+        if kind in ("definition", "signing"):
             continue
         response = getattr(client, method)(path.format(id=ids[kind]), None if method == "get" else BODIES,
                                            format="json")
@@ -89,7 +96,8 @@ def test_outsiders_reach_nothing(client_of, world, username, target):
 
 def test_anonymous_reaches_nothing(anonymous, world):
     for method, path, kind in OBJECT_OPERATIONS:
-        target = {"instance": world["instance"], "task": world["task"], "incident": 1, "definition": "incoming_document"}
+        target = {"instance": world["instance"], "task": world["task"], "incident": 1, "definition": "incoming_document",
+                  "signing": SIGNING_ID}
         url = path.format(id=target[kind], key=target["definition"])
         body = None if method == "get" else BODIES
         assert getattr(anonymous, method)(url, body, format="json").status_code == 401, (method, path)
