@@ -83,6 +83,22 @@ def tasks(user) -> QuerySet:
         | Exists(granted_group) | _bodies("instance__body", supervised_bodies(user)))
 
 
+#: What ``acts_on`` reads of a task.
+ACTION_FIELDS = ("id", "instance_id", "assignee_id", "completed_by_id", "candidate_group", "body", "status")
+
+
+def acts_on(user, task: Task) -> bool:
+    """Whether ``task`` is certainly in ``actionable(user)`` without querying: it is (or was)
+    assigned to the user or completed by them, or it is offered (or was, if closed) to one of their
+    roles in its body. False means "ask ``actionable``", not "denied"."""
+    if task.assignee_id == user.pk or task.completed_by_id == user.pk:
+        return True
+    if task.status == TaskStatus.OPEN and task.assignee_id is not None:
+        return False
+    pairs = role_pairs(user)
+    return (task.candidate_group, task.body) in pairs or (task.candidate_group, ANY_BODY) in pairs
+
+
 def actionable(user) -> QuerySet:
     """Tasks the user may try to act on: the visible ones, and closed ones that were theirs or their
     role's, so that acting on a task someone has just completed answers 409, not 404."""

@@ -6,14 +6,13 @@ code also grants that role, in every body (``*``): for service accounts, benchma
 for staff. The engine, the API and the forms call these functions through their settings hooks.
 """
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db import connection
 from django.utils import timezone
 
-from .models import Delegation, Holding, Role, RoleGrant
+from . import sql
+from .models import Role
 
 ANY_BODY = "*"
 _CACHE = "_directory_role_pairs"
@@ -21,6 +20,13 @@ _CACHE = "_directory_role_pairs"
 
 def _today() -> date:
     return timezone.localdate()
+
+
+def _run(query: str, params: dict, day: date) -> list[tuple]:
+    next_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    with connection.cursor() as cursor:
+        cursor.execute(query, {**params, "day": day, "next_day": next_day})
+        return cursor.fetchall()
 
 
 def role_pairs(user, at: date | None = None) -> set[tuple[str, str]]:
@@ -31,14 +37,7 @@ def role_pairs(user, at: date | None = None) -> set[tuple[str, str]]:
     day = at or _today()
     cache = user.__dict__.setdefault(_CACHE, {})
     if day not in cache:
-        held = Holding.objects.in_force(day).filter(user_id=user.pk, position_id=OuterRef("position_id"))
-        lent = Delegation.roles.through.objects.filter(
-            role_id=OuterRef("role_id"), delegation__position_id=OuterRef("position_id"),
-            delegation_id__in=Delegation.objects.effective(day).filter(delegate_id=user.pk).values("pk"))
-        grants = RoleGrant.objects.filter(Exists(held) | Exists(lent)).values_list("role__code", "body__code")
-        groups = (Group.objects.filter(user=user.pk).annotate(anywhere=Value(ANY_BODY, output_field=CharField()))
-                  .values_list("name", "anywhere"))
-        cache[day] = set(grants.union(groups))
+        cache[day] = {(role, body) for role, body in _run(sql.ROLE_PAIRS, {"user": user.pk}, day)}
     return set(cache[day])
 
 
@@ -51,18 +50,7 @@ def holders(role_code: str, body_code: str = "", *, at: date | None = None) -> s
     """Ids of the active users who hold ``role_code`` in ``body_code`` on ``at``: the holders of
     positions granting it there, their effective delegates, and members of the role's group. An
     empty body code means any body (instances without an owning body). One query."""
-    day = at or _today()
-    grants = RoleGrant.objects.filter(role__code=role_code)
-    if body_code:
-        grants = grants.filter(body__code=body_code)
-    positions = grants.values("position_id")
-    held = Holding.objects.in_force(day).filter(position_id__in=positions).values("user_id")
-    lent = (Delegation.objects.effective(day).filter(position_id__in=positions, roles__code=role_code)
-            .values("delegate_id"))
-    user_model = get_user_model()
-    grouped = user_model.groups.through.objects.filter(group__name=role_code).values("user_id")
-    found = user_model.objects.filter(Q(pk__in=held) | Q(pk__in=lent) | Q(pk__in=grouped), is_active=True)
-    return set(found.values_list("pk", flat=True))
+    return {row[0] for row in _run(sql.HOLDERS, {"role": role_code, "body": body_code or ""}, at or _today())}
 
 
 def may_complete(user, task) -> bool:

@@ -70,6 +70,8 @@ class InstanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             queryset = queryset.filter(business_key=params["business_key"])
         if params.get("body"):
             queryset = queryset.filter(body=params["body"])
+        if self.action == "list":  # a listing never needs the stored state or the BPMN files
+            queryset = queryset.defer("state", "definition__files", "definition__task_meta")
         return queryset
 
     @extend_schema(parameters=[
