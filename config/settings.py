@@ -96,7 +96,7 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, co
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side binding sends parameters (the workflow state) without quoting them into the SQL
     # text, and lets psycopg prepare the statements every step repeats.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE makes every transaction take the write lock at BEGIN, so concurrent steps queue
     # instead of failing with "database is locked" at their first write; WAL lets readers go on.
@@ -137,6 +137,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start without it (collectstatic fills it)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -76,7 +76,7 @@ class DefinitionViewSet(viewsets.GenericViewSet):
         definition = get_object_or_404(self.get_queryset(), key=key)
         body = StartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        owning_body = body.validated_data["body"] or default_body(request.user)
+        owning_body = body.validated_data["body"] or default_body(request.user, start_roles(definition))
         if not may_start(request.user, definition, owning_body):
             raise exceptions.PermissionDenied(_("You may not start this process."))
         with transaction.atomic():
@@ -85,17 +85,25 @@ class DefinitionViewSet(viewsets.GenericViewSet):
         return Response(instance_detail(request.user, instance), status=status.HTTP_201_CREATED)
 
 
-def default_body(user) -> str:
-    bodies = sorted(body for _role, body in visibility.role_pairs(user) if body != visibility.ANY_BODY)
-    return bodies[0] if bodies else ""
+def start_roles(definition: ProcessDefinition) -> set[str]:
+    """The roles of the start event's lane (empty: anyone may start)."""
+    return set(steps.info_of(definition).task_meta.get("__start__", {}).get(definition.key, []))
+
+
+def default_body(user, roles: set[str] = frozenset()) -> str:
+    """The body an instance belongs to when the caller names none: where the caller holds a role
+    that may start it (the clerk's own committee), else the first body they belong to."""
+    held = sorted((role not in roles, body) for role, body in visibility.role_pairs(user)
+                  if body != visibility.ANY_BODY)
+    return held[0][1] if held else ""
 
 
 def may_start(user, definition: ProcessDefinition, body: str) -> bool:
     """Administrators, or holders of the role of the start event's lane (anyone if it has none)."""
     if visibility.is_process_admin(user):
         return True
-    start_roles = set(steps.info_of(definition).task_meta.get("__start__", {}).get(definition.key, []))
-    if not start_roles:
+    roles = start_roles(definition)
+    if not roles:
         return True
-    return any(role in start_roles and held_body in (body, visibility.ANY_BODY)
+    return any(role in roles and held_body in (body, visibility.ANY_BODY)
                for role, held_body in visibility.role_pairs(user))
