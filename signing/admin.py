@@ -107,6 +107,8 @@ class TrustAnchorAdmin(admin.ModelAdmin):
 
 class RevocationListForm(forms.ModelForm):
     crl = forms.FileField(label=_("CRL file (PEM or DER)"))
+    # A CA publishes its CRL at a full address; one typed without a scheme is taken as https.
+    source_url = forms.URLField(label=_("source URL"), max_length=500, required=False, assume_scheme="https")
 
     class Meta:
         model = RevocationList
