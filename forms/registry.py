@@ -10,12 +10,14 @@ the engine's ``KNOWN_FORMS`` hook (``keys``). See docs/FORMS.md.
 import copy
 import functools
 import json
+from datetime import date
 from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError
+from django.utils import timezone
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import SchemaError, ValidationError
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 WIDGETS = {"text", "textarea", "number", "date", "checkbox", "select", "radio", "user", "users"}
@@ -69,13 +71,30 @@ def _form(form_key: str) -> dict | None:
     return _forms().get(form_key)
 
 
+def _not_before(validator, value, instance, schema):
+    """``"x-not-before": "today"`` on a date field: a deadline set in the past is a slip of the
+    hand (today in Vietnam time; an ill-formed date is left to ``format``)."""
+    if value != "today" or not isinstance(instance, str):
+        return
+    try:
+        day = date.fromisoformat(instance)
+    except ValueError:
+        return
+    if day < timezone.localdate():
+        yield ValidationError(f"{instance} is before today")
+
+
+#: Draft 2020-12 with our keyword (``x-role`` is checked apart: it needs the directory).
+FormValidator = validators.extend(Draft202012Validator, {"x-not-before": _not_before})
+
+
 @functools.cache
 def validator(form_key: str) -> Draft202012Validator:
     """The compiled validator of a form (formats checked: date, date-time, email…)."""
     form = _form(form_key)
     if form is None:
         raise KeyError(form_key)
-    return Draft202012Validator(form["schema"], format_checker=FormatChecker())
+    return FormValidator(form["schema"], format_checker=FormatChecker())
 
 
 def get(form_key: str) -> dict | None:

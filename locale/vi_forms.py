@@ -47,4 +47,5 @@ VI = {
     "updated at": "cập nhật lúc",
     "form draft": "bản nháp biểu mẫu",
     "form drafts": "bản nháp biểu mẫu",
+    "Must not be a day in the past.": "Không được là một ngày đã qua.",
 }

@@ -1,7 +1,9 @@
 """Validation: every form accepts its valid examples and refuses bad data per field path, in Vietnamese."""
 
+from datetime import timedelta
+
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from engine.exceptions import InvalidData
 from engine.models import Task
@@ -15,9 +17,9 @@ VALID = {
          "arrival_date": "2026-12-01", "issued_date": "2026-11-30", "code_notation": "15/QĐ-UBND",
          "type_name": "Quyết định", "signer": "Nguyễn Văn A", "page_amount": 3, "description": ""}],
     "incoming_present": [{"presented_to": "bithu"}, {"presented_to": "phobithu", "note": "Văn bản khẩn"}],
-    "incoming_assign": [{"lead_handler": "chuyenvien", "deadline": "2026-12-07"},
+    "incoming_assign": [{"lead_handler": "chuyenvien", "deadline": "2030-12-07"},
                         {"lead_handler": "chuyenvien", "co_handlers": ["chuyenvien2", "truongbanxdd"],
-                         "deadline": "2026-12-07", "instructions": "Ban Xây dựng Đảng chủ trì"}],
+                         "deadline": "2030-12-07", "instructions": "Ban Xây dựng Đảng chủ trì"}],
     "incoming_handle": [{"outcome": "done"}, {"outcome": "reassign", "reassign_reason": "Không đúng lĩnh vực"},
                         {"outcome": "done", "result_summary": "Đã trả lời bằng Công văn 15-CV/ĐU"}],
     "incoming_report": [{}, {"reply": "15-CV/ĐU", "report": "Đã trả lời"}],
@@ -51,9 +53,9 @@ INVALID = [
         "co_handlers": ["Các mục không được trùng nhau."],
         "co_handlers/2": ["Phải là một chuỗi ký tự."],
     }),
-    ("incoming_assign", {"lead_handler": "cv", "deadline": "2026-12-07", "co_handlers": "cv2"},
+    ("incoming_assign", {"lead_handler": "cv", "deadline": "2030-12-07", "co_handlers": "cv2"},
      {"co_handlers": ["Phải là một danh sách."]}),
-    ("incoming_assign", {"lead_handler": "cv", "deadline": "2026-12-07", "co_handlers": [f"cv{n}" for n in range(21)]},
+    ("incoming_assign", {"lead_handler": "cv", "deadline": "2030-12-07", "co_handlers": [f"cv{n}" for n in range(21)]},
      {"co_handlers": ["Tối đa 20 mục."]}),
     ("incoming_assign", {"co_handlers": ["cv", "c v"]},
      {"lead_handler": ["Trường này là bắt buộc."], "deadline": ["Trường này là bắt buộc."],
@@ -87,6 +89,14 @@ def test_valid_examples_pass(form_key, data):
 @pytest.mark.parametrize(("form_key", "data", "expected"), INVALID)
 def test_invalid_data_is_refused_per_field_path_in_vietnamese(form_key, data, expected):
     assert errors_of(form_key, data) == expected
+
+
+def test_a_deadline_in_the_past_is_refused_but_today_is_not():
+    today = timezone.localdate()
+    assign = {"lead_handler": "chuyenvien"}
+    assert errors_of("incoming_assign", {**assign, "deadline": (today - timedelta(days=1)).isoformat()}) == {
+        "deadline": ["Không được là một ngày đã qua."]}
+    validation.validate("incoming_assign", {**assign, "deadline": today.isoformat()})
 
 
 def test_the_messages_follow_the_users_language():
