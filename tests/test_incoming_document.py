@@ -1,7 +1,5 @@
 """The incoming-document procedure (Decree 30, Art. 20-24) run through the engine service layer."""
 
-import json
-
 import pytest
 
 from engine import audit, services, state

@@ -3,7 +3,6 @@ left started, the job completes it once, failures retry with backoff and end as 
 
 import json
 
-import pytest
 from django.utils import timezone
 
 from engine import jobs, repair, services
