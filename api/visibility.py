@@ -83,10 +83,6 @@ def tasks(user) -> QuerySet:
         | Exists(granted_group) | _bodies("instance__body", supervised_bodies(user)))
 
 
-#: What ``acts_on`` reads of a task.
-ACTION_FIELDS = ("id", "instance_id", "assignee_id", "completed_by_id", "candidate_group", "body", "status")
-
-
 def acts_on(user, task: Task) -> bool:
     """Whether ``task`` is certainly in ``actionable(user)`` without querying: it is (or was)
     assigned to the user or completed by them, or it is offered (or was, if closed) to one of their

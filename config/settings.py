@@ -187,6 +187,8 @@ ENGINE = {
     "SCRIPT_MAX_SIZE": int(os.environ.get("QUYTRINH_SCRIPT_MAX_SIZE", str(1_000_000))),
     # Tasks one step may run before it is stopped as a runaway automatic loop.
     "MAX_TASKS_PER_STEP": 10_000,
+    # Workflows each process keeps in memory between steps (engine/live.py); 0 turns it off.
+    "LIVE_WORKFLOWS": int(os.environ.get("QUYTRINH_LIVE_WORKFLOWS", "256")),
     # Who may complete a task, which roles lanes may name, who holds a role in a body: the directory.
     "TASK_AUTHORIZER": "directory.roles.may_complete",
     "KNOWN_ROLES": "directory.roles.known_roles",

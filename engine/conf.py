@@ -7,6 +7,8 @@ DEFAULTS = {
     "SCRIPT_TIME_LIMIT": 1.0,
     "SCRIPT_MAX_SIZE": 1_000_000,
     "MAX_TASKS_PER_STEP": 10_000,
+    # Workflows kept in memory per process between steps (engine.live); 0 turns it off.
+    "LIVE_WORKFLOWS": 256,
     # Largest serialized workflow state one instance may store (bytes).
     "MAX_STATE_SIZE": 5_000_000,
     # Callable(user, task) -> bool: may this user complete this task?

@@ -60,6 +60,12 @@ def revoke_for_closed(task_ids: list) -> None:
      .delete())
 
 
+def _delete(rows_to_delete) -> None:
+    """One DELETE: grant rows have no dependants and no signals, so the collector's transaction
+    and lookups (this runs in most steps) buy nothing."""
+    rows_to_delete._raw_delete(rows_to_delete.db)
+
+
 def apply_step(*, revoke_known: list, revoke_unknown: list, assignments: list, keep_instance: set) -> None:
     """The grant changes of one or more steps, in as few statements as the case allows.
 
@@ -72,14 +78,14 @@ def apply_step(*, revoke_known: list, revoke_unknown: list, assignments: list, k
     task_ids = [task_id for task_id, _instance, _user in revoke_known]
     held = {(instance_id, user_id) for _task, instance_id, user_id in revoke_known}
     if task_ids:
-        TaskUserObjectPermission.objects.filter(content_object_id__in=task_ids).delete()
+        _delete(TaskUserObjectPermission.objects.filter(content_object_id__in=task_ids))
         pairs = held - keep_instance
         if pairs:
             condition = Q()
             for instance_id, user_id in pairs:
                 condition |= Q(content_object_id=instance_id, user_id=user_id)
-            ProcessInstanceUserObjectPermission.objects.filter(
-                condition, permission_id=ids["view_processinstance"]).delete()
+            _delete(ProcessInstanceUserObjectPermission.objects.filter(
+                condition, permission_id=ids["view_processinstance"]))
     revoke_for_closed(revoke_unknown)
     if assignments:
         task_rows, instance_rows = rows_for_assignments(assignments)

@@ -61,6 +61,15 @@ def read_task(task_id) -> Task | None:
     return _from_row(Task, _TASK_FIELDS, row) if row else None
 
 
+def fetch(model, where: str, params: list) -> list:
+    """Rows of ``model`` matching a plain SQL condition, as model instances (for other hot reads:
+    the API's token lookup)."""
+    sql = _select(model, connection.vendor).replace("WHERE id = %s", f"WHERE {where}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_from_row(model, model._meta.concrete_fields, row) for row in cursor.fetchall()]
+
+
 def store_instance(instance: ProcessInstance, previous_revision: int) -> bool:
     """Write the step's fields only if the revision is still the one read."""
     fields = [ProcessInstance._meta.get_field(name) for name in _STORED]

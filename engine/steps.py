@@ -7,6 +7,7 @@ and ``write`` stores a list of plans with a handful of bulk statements. Timers f
 instances per transaction this way; a user's completion is a list of one.
 """
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, conf, definitions, grants, projection, rows, state
+from . import audit, conf, definitions, grants, live, projection, rows, state
 from .exceptions import Conflict, EngineInvariantError, InstanceNotRunning, ScriptError
 from .models import (
     AuditEvent,
@@ -116,7 +117,10 @@ class Step:
     @classmethod
     def load(cls, instance: ProcessInstance, *, actor, now) -> "Step":
         info = info_of(instance.definition_id)
-        return cls(instance, info, state.load(info.spec, info.subprocess_specs, instance.state), actor=actor, now=now)
+        workflow = live.take(instance.pk, instance.revision, instance.definition_id)
+        if workflow is None:
+            workflow = state.load(info.spec, info.subprocess_specs, instance.state)
+        return cls(instance, info, workflow, actor=actor, now=now)
 
     def run(self, first=None) -> None:
         """Run ``first`` (a user task being completed) and then everything automatic up to the next
@@ -208,6 +212,9 @@ class Step:
 
         instance.state, instance.revision = serialized, instance.revision + 1
         plan.events = audit.chain_for_instance(instance, self.entries, now)
+        if instance.status == InstanceStatus.RUNNING:
+            plan.after_commit.append(functools.partial(
+                live.keep, instance.pk, instance.revision, instance.definition_id, workflow))
         return plan
 
 

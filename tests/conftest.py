@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
 
-from engine import definitions, services
+from engine import definitions, grants, live, services
 from processes import catalog
 
 from .jobapp import handlers as _test_handlers  # noqa: F401 - registers the tests' service-task handlers
@@ -23,9 +23,12 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_definition_cache():
-    definitions.clear_cache()
+    """Caches of database ids and objects: a transactional test flushes the tables under them."""
+    for clear in (definitions.clear_cache, live.clear, grants._permission_ids.cache_clear):
+        clear()
     yield
-    definitions.clear_cache()
+    for clear in (definitions.clear_cache, live.clear, grants._permission_ids.cache_clear):
+        clear()
 
 
 @pytest.fixture

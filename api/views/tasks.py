@@ -15,7 +15,7 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from engine import repair, services
+from engine import repair, rows, services
 from engine.models import Task, TaskStatus
 
 from .. import visibility
@@ -114,8 +114,8 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return anyway; for anything else its full rules decide between the task and 404."""
         user = self.request.user
         try:
-            task = Task.objects.only(*visibility.ACTION_FIELDS).filter(pk=pk).first()
-        except (ValueError, DjangoValidationError):
+            task = rows.read_task(pk)
+        except (ValueError, TypeError, DjangoValidationError):  # not a task id: 404 below
             task = None
         if task is not None and visibility.acts_on(user, task):
             return task
