@@ -6,6 +6,7 @@ reasonable size, and its task must still be open.
 
 import json
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from engine.exceptions import InvalidData, TaskNotOpen
@@ -48,9 +49,13 @@ def get_draft(*, task: Task, user) -> dict | None:
 def discard_draft(*, task: Task, user=None) -> int:
     """Drop ``user``'s draft of ``task`` (everyone's when ``user`` is None, e.g. once the task is
     done); returns how many were dropped."""
-    drafts = FormDraft.objects.filter(task=task)
-    if user is not None:
-        drafts = drafts.filter(user=user)
-    # Nothing refers to a draft: one DELETE, without the collector's transaction and lookups
-    # (this runs after every completion).
-    return drafts._raw_delete(drafts.db)
+    # Nothing refers to a draft: one plain DELETE, without the collector's transaction, lookups
+    # and query building (this runs after every completion).
+    table = connection.ops.quote_name(FormDraft._meta.db_table)
+    task_id = FormDraft._meta.get_field("task").get_db_prep_value(task.pk, connection)
+    with connection.cursor() as cursor:
+        if user is None:
+            cursor.execute(f"DELETE FROM {table} WHERE task_id = %s", [task_id])
+        else:
+            cursor.execute(f"DELETE FROM {table} WHERE task_id = %s AND user_id = %s", [task_id, user.pk])
+        return cursor.rowcount
