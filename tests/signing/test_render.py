@@ -4,6 +4,7 @@ with Decree 30 margins, and the empty signature field between title and name."""
 from dataclasses import replace
 from datetime import date
 
+import pypdfium2 as pdfium
 import pytest
 
 from signing.render import (
@@ -18,7 +19,6 @@ from signing.render import (
 
 from .conftest import BODY, party_plan, state_decision
 
-pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 extracts text from rendered PDFs (a dev dependency)")
 
 MM = 72 / 25.4
 

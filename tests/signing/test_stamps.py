@@ -3,6 +3,7 @@ the stamp text read back after flattening the signature appearances into the pag
 
 import io
 
+import pypdfium2 as pdfium
 import pytest
 
 from signing import stamps
@@ -10,7 +11,6 @@ from signing.fonts import register_reportlab_fonts
 from signing.render import ORGANISATION_FIELD, PERSON_FIELD
 from signing.sign import sign_as_organisation, sign_as_person, sign_attachment
 
-pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 renders pages to PNG (a dev dependency)")
 pytestmark = pytest.mark.django_db
 
 SCALE = 3  # 216 dpi
