@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from engine.admin import ReadOnlyAdmin
+
 from . import certificates, trust
 from .models import (
     DocumentFile,
@@ -21,17 +23,6 @@ from .models import (
     TrustList,
     VerificationReport,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _read(upload) -> bytes:

@@ -33,10 +33,11 @@ from signing.tsa import LocalTimeStamper
 SCALE = 2.5
 
 
-def decision_metadata() -> DocumentMetadata:
+def decision_metadata(number: int = 15) -> DocumentMetadata:
+    """A decision of the commune People's Committee signed K/T by the vice-chairman (tests, bench, docs)."""
     return DocumentMetadata(
         system=System.STATE, parent_organ_name="Ủy ban nhân dân tỉnh Hà Tĩnh",
-        organ_name="Ủy ban nhân dân xã Vĩnh An", code_number=15, code_notation="QĐ-UBND", place="Vĩnh An",
+        organ_name="Ủy ban nhân dân xã Vĩnh An", code_number=number, code_notation="QĐ-UBND", place="Vĩnh An",
         issued_date=date(2026, 12, 5), type_name="Quyết định",
         subject="Về việc ban hành Quy chế làm việc của Ủy ban nhân dân xã",
         recipients=("Như Điều 3;", "TT Đảng ủy, TT HĐND xã;", "Lưu: VT."),

@@ -9,6 +9,7 @@ import pytest
 from signing import certificates, trust
 from signing.models import HolderKind, KeyStorage
 from signing.render import DocumentMetadata, SignatureBlock, System, render_document, signature_titles
+from signing.testing.example import decision_metadata
 from signing.testing.pki import test_pki as build_test_pki
 
 P12_PASSWORD = "mat-khau-thu"
@@ -67,20 +68,6 @@ def register(trusted, pki, key_dir, signing_settings):
     return make
 
 
-def state_decision(number: int = 15) -> DocumentMetadata:
-    return DocumentMetadata(
-        system=System.STATE, parent_organ_name="Ủy ban nhân dân tỉnh Hà Tĩnh",
-        organ_name="Ủy ban nhân dân xã Vĩnh An", code_number=number, code_notation="QĐ-UBND", place="Vĩnh An",
-        issued_date=date(2026, 12, 5), type_name="Quyết định",
-        subject="Về việc ban hành Quy chế làm việc của Ủy ban nhân dân xã nhiệm kỳ 2026-2031",
-        recipients=("Như Điều 3;", "TT Đảng ủy, TT HĐND xã;", "Lưu: VT."),
-        signature=SignatureBlock(
-            titles=signature_titles(system=System.STATE, on_behalf_of="Ủy ban nhân dân", deputy_for="Chủ tịch",
-                                    position="Phó Chủ tịch"),
-            signer_name="Hoàng Văn Giang"),
-    )
-
-
 def party_plan(number: int = 4) -> DocumentMetadata:
     return DocumentMetadata(
         system=System.PARTY, parent_organ_name="Đảng bộ tỉnh Hà Tĩnh", organ_name="Đảng ủy xã Vĩnh An",
@@ -108,7 +95,7 @@ def party_document():
 
 @pytest.fixture
 def state_document():
-    return render_document(metadata=state_decision(), body=BODY)
+    return render_document(metadata=decision_metadata(), body=BODY)
 
 
 @pytest.fixture

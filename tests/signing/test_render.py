@@ -16,8 +16,9 @@ from signing.render import (
     render_document,
     signature_titles,
 )
+from signing.testing.example import decision_metadata
 
-from .conftest import BODY, party_plan, state_decision
+from .conftest import BODY, party_plan
 
 
 MM = 72 / 25.4
@@ -70,7 +71,7 @@ def test_state_document_has_the_national_header(state_document):
 
 
 def test_cong_van_puts_its_subject_under_the_number():
-    meta = replace(state_decision(number=7), type_name="", code_notation="UBND-VP",
+    meta = replace(decision_metadata(number=7), type_name="", code_notation="UBND-VP",
                    subject="báo cáo kết quả chuyển đổi số năm 2026")
     text = text_of(render_document(metadata=meta, body=BODY).pdf)
     assert "Số: 07/UBND-VP\nV/v báo cáo kết quả chuyển đổi" in text
