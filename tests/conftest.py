@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.db import connection
 
 from engine import definitions, grants, live, services
@@ -58,3 +59,10 @@ def deploy_bpmn(db):
         return next(d.definition for d in results if d.definition.key == process_id)
 
     return deploy
+
+
+@pytest.fixture
+def demo(db):
+    """The Vĩnh An commune (seed_demo) and the procedure catalog."""
+    call_command("seed_demo", verbosity=0)
+    services.deploy(catalog.files())

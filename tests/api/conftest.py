@@ -1,11 +1,7 @@
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
-
-from engine import services
-from processes import catalog
 
 
 @pytest.fixture(autouse=True)
@@ -17,13 +13,6 @@ def generous_throttles(monkeypatch):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
     yield
     cache.clear()
-
-
-@pytest.fixture
-def demo(db):
-    """The Vĩnh An commune and the procedure catalog."""
-    call_command("seed_demo", verbosity=0)
-    services.deploy(catalog.files())
 
 
 @pytest.fixture

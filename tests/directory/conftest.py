@@ -3,7 +3,6 @@
 from types import SimpleNamespace
 
 import pytest
-from django.core.management import call_command
 
 from directory.models import Body
 
@@ -33,7 +32,3 @@ def commune(db):
     w.outsider = person("outsider")
     return w
 
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", verbosity=0)

@@ -2,13 +2,11 @@
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.utils import translation
 
 from engine import services
 from engine.models import Task, TaskStatus
 from forms import registry
-from processes import catalog
 
 
 @pytest.fixture(autouse=True)
@@ -24,12 +22,6 @@ def fresh_registry():
     registry.reload()
 
 
-@pytest.fixture
-def commune(db):
-    call_command("seed_demo", verbosity=0)
-    services.deploy(catalog.files())
-
-
 def person(username: str) -> User:
     return User.objects.get(username=username)
 
@@ -39,7 +31,7 @@ def open_task(instance) -> Task:
 
 
 @pytest.fixture
-def at_present(commune):
+def at_present(demo):
     """An incoming document of the Party Committee, received and registered: the clerk presents it."""
     clerk = person("vanthu")
     instance = services.start("incoming_document", actor=clerk, body="dang_uy_xa")

@@ -42,7 +42,7 @@ def test_an_unknown_name_is_left_to_the_engine(at_present):
     assert "assignee" in raised.value.errors
 
 
-def test_every_handler_must_be_a_specialist_of_the_body(commune):
+def test_every_handler_must_be_a_specialist_of_the_body(demo):
     with pytest.raises(InvalidData) as raised:
         people.check("incoming_assign", {"lead_handler": "tuphap", "co_handlers": ["chuyenvien2", "vanthu"],
                                          "deadline": "2030-12-06"}, body="dang_uy_xa")
@@ -51,7 +51,7 @@ def test_every_handler_must_be_a_specialist_of_the_body(commune):
     people.check("incoming_assign", {"lead_handler": "chuyenvien", "co_handlers": ["chuyenvien2"]}, body="dang_uy_xa")
 
 
-def test_the_default_message_names_the_role(commune, monkeypatch):
+def test_the_default_message_names_the_role(demo, monkeypatch):
     from forms import registry
 
     fields = registry.ui_fields("incoming_present")
@@ -62,7 +62,7 @@ def test_the_default_message_names_the_role(commune, monkeypatch):
         "presented_to": ["Không chọn được vanthu: người này không giữ vai trò lanh_dao trong cơ quan."]}
 
 
-def test_checking_costs_two_queries(commune, django_assert_num_queries):
+def test_checking_costs_two_queries(demo, django_assert_num_queries):
     with django_assert_num_queries(2):
         people.check("incoming_assign", {"lead_handler": "chuyenvien", "co_handlers": ["chuyenvien2"]},
                      body="dang_uy_xa")

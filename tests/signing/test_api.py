@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from engine.models import AuditEvent
 from signing.models import DocumentFile, KeyStorage, RequestStatus, SignatureRequest, VerificationReport
 from signing.verify import verify_pdf
-from tests.api.conftest import client_of, demo, generous_throttles  # noqa: F401 - shared API fixtures
+from tests.api.conftest import client_of, generous_throttles  # noqa: F401 - shared API fixtures
 
 PROBLEM = "application/problem+json"
 
