@@ -21,7 +21,7 @@ _STORED = ["state", "revision", "status", "ended_at", "audit_seq", "audit_head",
 @functools.cache
 def _select(model, vendor: str) -> str:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
-    return f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)} WHERE id = %s"
+    return f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)} WHERE "
 
 
 @functools.cache
@@ -45,7 +45,7 @@ def _from_row(model, fields, row):
 
 def lock_instance(instance_id) -> ProcessInstance | None:
     """The instance row, locked for this transaction (SQLite serialises writers anyway)."""
-    sql = _select(ProcessInstance, connection.vendor)
+    sql = _select(ProcessInstance, connection.vendor) + "id = %s"
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     with connection.cursor() as cursor:
@@ -56,7 +56,7 @@ def lock_instance(instance_id) -> ProcessInstance | None:
 
 def read_task(task_id) -> Task | None:
     with connection.cursor() as cursor:
-        cursor.execute(_select(Task, connection.vendor), [_db_uuid(task_id)])
+        cursor.execute(_select(Task, connection.vendor) + "id = %s", [_db_uuid(task_id)])
         row = cursor.fetchone()
     return _from_row(Task, _TASK_FIELDS, row) if row else None
 
@@ -64,9 +64,8 @@ def read_task(task_id) -> Task | None:
 def fetch(model, where: str, params: list) -> list:
     """Rows of ``model`` matching a plain SQL condition, as model instances (for other hot reads:
     the API's token lookup)."""
-    sql = _select(model, connection.vendor).replace("WHERE id = %s", f"WHERE {where}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_select(model, connection.vendor) + where, params)
         return [_from_row(model, model._meta.concrete_fields, row) for row in cursor.fetchall()]
 
 

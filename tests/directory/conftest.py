@@ -1,4 +1,4 @@
-"""A small commune built by hand for the directory's tests, and the demo commune."""
+"""A small commune built by hand for the directory's tests (the demo commune is ``demo`` in tests/conftest.py)."""
 
 from types import SimpleNamespace
 
