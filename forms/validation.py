@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from engine.exceptions import InvalidData
+from engine.services import refuse_nul as check_storable  # also for drafts, which skip the engine
 
 from . import messages, people, registry
 
@@ -39,27 +40,3 @@ def validate_task(task, data) -> None:
         return
     validate(task.form_key, data)
     people.check(task.form_key, data, body=task.body)
-
-
-def check_storable(data) -> None:
-    """Refuse NUL characters, which PostgreSQL cannot keep in JSON (it would fail the whole step)."""
-    paths = list(_with_nul(data, []))
-    if paths:
-        message = _("Contains a character that cannot be stored.")
-        raise InvalidData(_("Some fields are not filled in correctly."),
-                          errors={messages.path_of(path): [message] for path in paths})
-
-
-def _with_nul(value, path: list):
-    if isinstance(value, str):
-        if "\x00" in value:
-            yield path
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in str(key):
-                yield [*path, str(key).replace("\x00", "")]
-            else:
-                yield from _with_nul(item, [*path, key])
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _with_nul(item, [*path, index])

@@ -109,6 +109,18 @@ def test_a_message_needs_a_name_and_an_id(deployed):
     assert set(raised.value.errors) == {"name", "message_id"}
 
 
+def test_text_postgresql_cannot_store_is_refused_before_anything_is_kept(deployed):
+    # schemathesis found it: a NUL in a key or a string of the payload failed the write (500)
+    with pytest.raises(InvalidData) as raised:
+        messaging.deliver(name="request", correlation_key="CV-9", message_id="m-nul",
+                          data={"ok": "x", "n\x00": 1, "list": ["a", "b\x00"]})
+    assert set(raised.value.errors) == {"n", "list/1"}
+    assert not Message.objects.filter(message_id="m-nul").exists()
+    with pytest.raises(InvalidData):
+        services.start("await_reply", business_key="CV-9", data={"note": "\x00"})
+    assert not ProcessInstance.objects.filter(business_key="CV-9").exists()
+
+
 def test_cancelled_waiting_instance_drops_its_subscription(deployed, make_user):
     instance = services.start("await_reply", business_key="CV-1")
     services.cancel(instance, actor=make_user("admin1"), reason="Nhập trùng")
