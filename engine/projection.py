@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from . import rows
@@ -69,9 +70,11 @@ def _resolve_usernames(pending: dict[str, list[Task]]) -> None:
             _("No active user with the username %(names)s can be assigned this task.") % {"names": ", ".join(missing)},
             errors={"assignee": [_("Unknown user: %(name)s") % {"name": name} for name in missing]},
         )
+    user_model = get_user_model()
     for username, waiting in pending.items():
-        for row in waiting:
-            row.assignee_id = found[username]
+        for row in waiting:  # the user as a deferred instance: the id and username are known
+            row.assignee = user_model.from_db(row.instance._state.db, ["id", user_model.USERNAME_FIELD],
+                                              [found[username], username])
 
 
 def _as_datetime(value, element: str) -> datetime | None:

@@ -141,7 +141,20 @@ def _start_by_message(step: steps.Step, message) -> None:
     step.run()
 
 
-def complete(task: Task | uuid.UUID | str, *, data: dict | None = None, actor) -> ProcessInstance:
+@dataclass(frozen=True)
+class Completion:
+    """What a completion stored, so that its caller can answer without reading it back: the task
+    as closed, the instance, the task rows the step opened, and the ids of tasks that earlier steps
+    opened and that are still open (parallel branches; not loaded). The rows carry their instance,
+    its definition's key and, where known without a query, their assignee."""
+
+    task: Task
+    instance: ProcessInstance
+    opened: list[Task]
+    still_open: list[uuid.UUID]
+
+
+def complete(task: Task | uuid.UUID | str, *, data: dict | None = None, actor) -> Completion:
     """Complete an open user task with the submitted data, as ``actor``.
 
     Raises ``TaskNotOpen`` (a conflict) when someone else completed it first, ``NotAllowed`` when
@@ -177,8 +190,22 @@ def complete(task: Task | uuid.UUID | str, *, data: dict | None = None, actor) -
             step.entries.append(audit.Entry("task_completed", actor=actor, task_id=row.pk, element=row.bpmn_id,
                                             before=replaced, after=data))
             step.run(first=spiff_task)
-            steps.write([step.plan()])
-    return instance
+            plan = step.plan()
+            steps.write([plan])
+    row.status, row.completed_at, row.completed_by_id = TaskStatus.COMPLETED, plan.now, actor.pk
+    _attach_known(instance, [row, *plan.new_tasks], key=step.info.key, user=actor)
+    return Completion(task=row, instance=instance, opened=plan.new_tasks, still_open=plan.still_open)
+
+
+def _attach_known(instance: ProcessInstance, tasks: list[Task], *, key: str, user) -> None:
+    """Set the relations a task's description reads (instance, definition key, assignee) from what
+    the step already holds. The definition is a deferred instance with only id and key loaded, as
+    ``.only()`` would give: any other field is read on first use, never made up."""
+    instance.definition = ProcessDefinition.from_db(instance._state.db, ["id", "key"], [instance.definition_id, key])
+    for task in tasks:
+        task.instance = instance
+        if task.assignee_id is not None and task.assignee_id == user.pk:
+            task.assignee = user
 
 
 def cancel(instance: ProcessInstance | uuid.UUID | str, *, actor, reason: str) -> ProcessInstance:

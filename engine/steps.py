@@ -61,6 +61,7 @@ class Plan:
     completed: dict = field(default_factory=dict)  # task id -> actor (or None)
     cancelled: list = field(default_factory=list)
     new_tasks: list = field(default_factory=list)
+    still_open: list = field(default_factory=list)  # ids of tasks opened by earlier steps, open still
     events: list = field(default_factory=list)
     dropped_subscriptions: list = field(default_factory=list)
     new_subscriptions: list = field(default_factory=list)
@@ -192,6 +193,7 @@ class Step:
         plan.cancelled = [task_id for task_id in self.before_tasks
                           if task_id not in after and task_id not in self.completed]
         plan.new_tasks = projection.new_rows(self.info.task_meta, opened, instance, now)
+        plan.still_open = [task_id for task_id in after if task_id in self.before_tasks]
         self._plan_grants(plan, after)
         for row in plan.new_tasks:
             self.entries.append(audit.Entry("task_created", task_id=row.pk, element=row.bpmn_id, after={

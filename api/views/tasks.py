@@ -5,7 +5,6 @@ import importlib
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -144,16 +143,19 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         task = self._to_complete(pk)
         body = CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.complete(task, data=body.validated_data["data"], actor=request.user)
+        completion = services.complete(task, data=body.validated_data["data"], actor=request.user)
         forms = _forms()
         if forms is not None:
             forms.discard_draft(task=task)  # the task is closed: nobody's draft of it is of use
-        # The completed task and the tasks now open in its process, in one plain query; which of
-        # those the caller can act on is decided in Python by the worklist's own rule.
-        rows = listed(Task.objects.filter(Q(pk=task.pk) | Q(instance_id=task.instance_id, status=TaskStatus.OPEN)))
-        done = next(row for row in rows if row.pk == task.pk)
-        done.next_tasks = sorted((row for row in rows if row.pk != task.pk and visibility.acts_on(request.user, row)),
-                                 key=lambda row: row.created_at)
+        # The answer comes from what the step stored (nothing is read back), except tasks that earlier
+        # steps opened and that are still open: which of them the caller can act on is decided in
+        # Python by the worklist's own rule.
+        following = list(completion.opened)
+        if completion.still_open:
+            following += listed(Task.objects.filter(pk__in=completion.still_open))
+        done = completion.task
+        done.next_tasks = sorted((row for row in following if visibility.acts_on(request.user, row)),
+                                 key=lambda row: (row.created_at, str(row.pk)))
         return Response(CompletedSerializer(done).data)
 
     @extend_schema(request=DraftSerializer, responses={200: DraftSerializer})
