@@ -6,7 +6,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,15 +48,12 @@ class ApiToken(models.Model):
     @classmethod
     def find(cls, key: str) -> "ApiToken | None":
         """The live token with this key, if any (constant-time comparison of the hash), with its
-        user. Every API request asks: two plain reads, cheaper than building the ORM join."""
+        user. Every API request asks: one plain read of both, cheaper than building the ORM join."""
         digest = _digest(key)
         now = timezone.now()
-        for token in rows.fetch(cls, "prefix = %s AND revoked_at IS NULL", [key[:PREFIX_LENGTH]]):
+        for token in rows.fetch_with(cls, "user", "prefix = %s AND revoked_at IS NULL", [key[:PREFIX_LENGTH]]):
             if hmac.compare_digest(token.digest, digest) and (token.expires_at is None or token.expires_at > now):
-                users = rows.fetch(get_user_model(), "id = %s", [token.user_id])
-                if users:
-                    token.user = users[0]
-                    return token
+                return token
         return None
 
     def revoke(self) -> None:

@@ -61,12 +61,31 @@ def read_task(task_id) -> Task | None:
     return _from_row(Task, _TASK_FIELDS, row) if row else None
 
 
-def fetch(model, where: str, params: list) -> list:
-    """Rows of ``model`` matching a plain SQL condition, as model instances (for other hot reads:
-    the API's token lookup)."""
+@functools.cache
+def _select_with(model, relation: str, vendor: str) -> str:
+    field = model._meta.get_field(relation)
+    related, quote = field.related_model, connection.ops.quote_name
+    main, other = quote(model._meta.db_table), quote(related._meta.db_table)
+    columns = [f"{main}.{quote(f.column)}" for f in model._meta.concrete_fields]
+    columns += [f"{other}.{quote(f.column)}" for f in related._meta.concrete_fields]
+    return (f"SELECT {', '.join(columns)} FROM {main} JOIN {other} "
+            f"ON {other}.{quote(related._meta.pk.column)} = {main}.{quote(field.column)} WHERE ")
+
+
+def fetch_with(model, relation: str, where: str, params: list) -> list:
+    """Rows of ``model`` matching a plain SQL condition, as model instances, each with the object
+    its foreign key ``relation`` points to read in the same query (for other hot reads: the API's
+    token and its user). Columns the condition names unqualified must not exist in both tables."""
+    related = model._meta.get_field(relation).related_model
+    width = len(model._meta.concrete_fields)
+    found = []
     with connection.cursor() as cursor:
-        cursor.execute(_select(model, connection.vendor) + where, params)
-        return [_from_row(model, model._meta.concrete_fields, row) for row in cursor.fetchall()]
+        cursor.execute(_select_with(model, relation, connection.vendor) + where, params)
+        for row in cursor.fetchall():
+            obj = _from_row(model, model._meta.concrete_fields, row[:width])
+            setattr(obj, relation, _from_row(related, related._meta.concrete_fields, row[width:]))
+            found.append(obj)
+    return found
 
 
 def store_instance(instance: ProcessInstance, previous_revision: int) -> bool:
