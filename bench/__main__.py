@@ -20,8 +20,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/{name}")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-HTTP_WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS", "2"))
-HTTP_THREADS = int(os.environ.get("BENCH_HTTP_THREADS", "2"))
+HTTP_WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS", os.environ.get("QUYTRINH_WEB_WORKERS", "2")))
+HTTP_THREADS = int(os.environ.get("BENCH_HTTP_THREADS", os.environ.get("QUYTRINH_WEB_THREADS", "2")))
 
 
 def log(*args):

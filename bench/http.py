@@ -162,13 +162,15 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(env: dict, *, workers: int, threads: int, log: Path):
-    """The app behind gunicorn, threaded workers with keep-alive as ``make run`` serves it, on a
-    free port. Only the write throttle is lifted (the clients are one user)."""
+    """The app behind gunicorn with the project's own settings (config/gunicorn.conf.py, as
+    ``make run`` serves it) on a free port. Only the write throttle is lifted (the clients are one
+    user)."""
     port = free_port()
-    env = dict(env, QUYTRINH_WRITE_RATE="10000000/min", DEBUG="0", ALLOWED_HOSTS="127.0.0.1")
+    env = dict(env, QUYTRINH_WRITE_RATE="10000000/min", DEBUG="0", ALLOWED_HOSTS="127.0.0.1",
+               QUYTRINH_HOST="127.0.0.1", QUYTRINH_PORT=str(port), QUYTRINH_WEB_WORKERS=str(workers),
+               QUYTRINH_WEB_THREADS=str(threads))
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--keep-alive", "30", "--backlog", "256"],
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"), "config.wsgi"],
         env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -45,7 +45,7 @@ def serve() -> int:
          "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
     )
     web = subprocess.Popen(
-        [python, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{PORT}", "--workers", "2", "--threads", "4",
+        [python, "-m", "gunicorn", "-c", str(Path(__file__).with_name("gunicorn.conf.py")), "config.wsgi",
          "--access-logfile", "-"],
     )
     print(f"quytrinh is running on http://{HOST}:{PORT}/ (admin: /admin/, health: /healthz). Ctrl-C stops it.")
