@@ -87,8 +87,13 @@ def content_hash(files: dict[str, str]) -> str:
     return hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
-def parse_bundle(files: dict[str, bytes | str]) -> ParsedBundle:
-    """Check and parse a set of BPMN/DMN files; raise ``DeploymentError`` listing every problem."""
+def parse_bundle(files: dict[str, bytes | str], *, deployed: bool = False) -> ParsedBundle:
+    """Check and parse a set of BPMN/DMN files; raise ``DeploymentError`` listing every problem.
+
+    ``deployed``: the files of a stored definition, which passed every check when deployed. They
+    are only parsed: the checks against today's roles and forms are for new deployments, and must
+    not stop the instances already running on an older version (nor cost each process a
+    database query and the forms' schema checks on its first step)."""
     problems: list[DeployProblem] = []
     texts: dict[str, str] = {}
     bpmn_roots: dict[str, etree._Element] = {}
@@ -115,12 +120,12 @@ def parse_bundle(files: dict[str, bytes | str]) -> ParsedBundle:
         else:
             problems.append(DeployProblem(name, root.sourceline, None, _("This is neither a BPMN nor a DMN file.")))
 
-    for name, root in bpmn_roots.items():
-        problems.extend(_xsd_problems(name, root))
-    if problems:
-        raise DeploymentError(problems)
-
-    problems.extend(_lint(bpmn_roots, dmn_roots))
+    if not deployed:
+        for name, root in bpmn_roots.items():
+            problems.extend(_xsd_problems(name, root))
+        if problems:
+            raise DeploymentError(problems)
+        problems.extend(_lint(bpmn_roots, dmn_roots))
     if problems:
         raise DeploymentError(problems)
 
@@ -435,7 +440,7 @@ def load(definition) -> ProcessInfo:
         if info is not None:
             _cache.move_to_end(definition.pk)
             return info
-    bundle = parse_bundle(definition.files)
+    bundle = parse_bundle(definition.files, deployed=True)
     info = bundle.processes[definition.key]
     with _cache_lock:
         _cache[definition.pk] = info

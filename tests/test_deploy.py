@@ -140,3 +140,23 @@ def test_xml_entities_are_not_expanded(db):
         assert "root:" not in str(err)
     stored = "".join(str(files) for files in ProcessDefinition.objects.values_list("files", flat=True))
     assert "root:" not in stored
+
+
+def test_running_instances_outlive_a_form_or_role_removed_after_deployment(make_user, catalog_deployed, settings):
+    """The roles and forms are checked when a version is deployed; its running instances go on
+    when a form is later removed or a role renamed, and only a new deployment is refused."""
+    from engine import definitions, live
+    from engine.models import Task, TaskStatus
+
+    vanthu = make_user("vanthu", "van_thu")
+    instance = services.start("incoming_document", actor=vanthu, data={"subject": "Công văn"})
+    settings.ENGINE = {**settings.ENGINE, "KNOWN_FORMS": lambda: {"other_form"}, "KNOWN_ROLES": lambda: {"other"}}
+    definitions.clear_cache()
+    live.clear()  # every process starting afresh: the definition is parsed again from storage
+
+    services.complete(Task.objects.get(instance=instance, status=TaskStatus.OPEN), data={"valid": True}, actor=vanthu)
+    assert Task.objects.get(instance=instance, status=TaskStatus.OPEN).bpmn_id == "register"
+    with pytest.raises(DeploymentError) as refused:
+        services.deploy(catalog.files())
+    messages = " ".join(p.message for p in refused.value.problems)
+    assert "incoming_receive" in messages and "van_thu" in messages
