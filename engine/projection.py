@@ -73,7 +73,8 @@ def _resolve_usernames(pending: dict[str, list[Task]]) -> None:
     user_model = get_user_model()
     for username, waiting in pending.items():
         for row in waiting:  # the user as a deferred instance: the id and username are known
-            row.assignee = user_model.from_db(row.instance._state.db, ["id", user_model.USERNAME_FIELD],
+            row.assignee = user_model.from_db(row.instance._state.db,
+                                              [user_model._meta.pk.attname, user_model.USERNAME_FIELD],
                                               [found[username], username])
 
 
