@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("QUYTRINH_VAR_DIR", BASE_DIR / "var"))
@@ -177,6 +178,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-jobs": {"task": "engine.sweep_jobs", "schedule": 30.0},
     # Two-step signing requests nobody answered: closed, their prepared PDFs dropped.
     "signing-expire-requests": {"task": "signing.expire_requests", "schedule": 300.0},
+    # Certificates to renew, announced each morning (signing/notices.py).
+    "signing-announce-expiring": {"task": "signing.announce_expiring_certificates",
+                                  "schedule": crontab(hour=7, minute=0)},
 }
 
 # --- Engine ---------------------------------------------------------------------------------

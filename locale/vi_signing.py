@@ -240,4 +240,13 @@ VI = {
     "CRL file (PEM or DER)": "tệp danh sách thu hồi (PEM hoặc DER)",
     "The file does not hold a certificate.": "Tệp không chứa chứng thư số.",
     "The file does not hold a CRL.": "Tệp không chứa danh sách chứng thư bị thu hồi.",
+    # notices: certificates to renew
+    "The signing certificate of %(holder)s (serial %(serial)s) expired on %(date)s: it can no longer sign. "
+    "Renew it and register the new certificate.":
+        "Chứng thư số của %(holder)s (số hiệu %(serial)s) đã hết hạn ngày %(date)s, không thể ký được nữa. "
+        "Hãy gia hạn và đăng ký chứng thư số mới.",
+    "The signing certificate of %(holder)s (serial %(serial)s) expires on %(date)s. Renew it before then, or "
+    "signing with it will be refused.":
+        "Chứng thư số của %(holder)s (số hiệu %(serial)s) sẽ hết hạn ngày %(date)s. Hãy gia hạn trước ngày đó, "
+        "nếu không việc ký bằng chứng thư này sẽ bị từ chối.",
 }

@@ -37,6 +37,11 @@ DEFAULTS = {
     "REQUEST_TTL_SECONDS": 900,
     # Real size of the organisation's seal when its certificate record does not say (mm).
     "SEAL_WIDTH_MM": 36.0,
+    # Certificates expiring within this many days are announced every day (signing/notices.py) to
+    # their holder's account, the holders of these roles in the certificate's body (who keep the
+    # seal and the keys) and the superusers.
+    "EXPIRY_NOTICE_DAYS": 30,
+    "EXPIRY_NOTICE_ROLES": ("van_thu",),
 }
 
 
