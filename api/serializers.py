@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from engine.models import AuditEvent, Incident, ProcessDefinition, ProcessInstance, Task
+from engine.models import AuditEvent, Incident, Notification, ProcessDefinition, ProcessInstance, Task
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -171,6 +171,13 @@ class IncidentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Incident
         fields = ["id", "instance", "kind", "element", "message", "created_at", "resolved_at"]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "message", "instance", "created_at", "read_at"]
+        read_only_fields = fields
 
 
 class InstanceDetailSerializer(InstanceSerializer):

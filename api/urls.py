@@ -7,6 +7,7 @@ from .views.definitions import DefinitionViewSet
 from .views.incidents import IncidentViewSet
 from .views.instances import InstanceViewSet
 from .views.messages import MessageView
+from .views.notifications import NotificationViewSet
 from .views.tasks import TaskViewSet
 
 router = SimpleRouter()
@@ -14,6 +15,7 @@ router.register("process-definitions", DefinitionViewSet, basename="definition")
 router.register("process-instances", InstanceViewSet, basename="instance")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -47,4 +47,5 @@ VI = {
     "Only process administrators may reassign tasks.": "Chỉ quản trị quy trình được giao lại công việc.",
     "An ISO 8601 date and time.": "Phải là ngày giờ theo ISO 8601.",
     "Tasks of the same process now open to the caller.": "Các công việc của cùng quy trình nay người gọi có thể xử lý.",
+    "Only those not read yet": "Chỉ những thông báo chưa đọc",
 }

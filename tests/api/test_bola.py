@@ -3,9 +3,10 @@
 record. Every id-bearing operation of the OpenAPI schema must appear here."""
 
 import pytest
+from django.contrib.auth.models import User
 from drf_spectacular.generators import SchemaGenerator
 
-from engine.models import AuditEvent, ProcessInstance, Task
+from engine.models import AuditEvent, Notification, ProcessInstance, Task
 
 from .test_flow import REGISTER, complete, open_task
 
@@ -24,6 +25,7 @@ OBJECT_OPERATIONS = [
     ("put", "/api/v1/tasks/{id}/draft/", "task"),
     ("post", "/api/v1/tasks/{id}/reassign/", "task"),
     ("post", "/api/v1/incidents/{id}/retry/", "incident"),
+    ("post", "/api/v1/notifications/{id}/read/", "notification"),
     ("post", "/api/v1/process-definitions/{key}/start/", "definition"),
     # Signing objects belong to people, not to this instance: their BOLA cases are in tests/signing/test_api.py.
     ("get", "/api/v1/signing/verifications/{id}/", "signing"),
@@ -57,7 +59,11 @@ def world(client_of):
     cell = client_of("admin").post("/api/v1/process-definitions/incoming_document/start/",
                                    {"data": {}, "body": "chi_bo_02"}, format="json").json()
     cell_task = Task.objects.get(instance_id=cell["id"], status="open")
-    return {"instance": instance["id"], "task": handle["id"], "cell_instance": cell["id"], "cell_task": str(cell_task.pk)}
+    notices = [Notification.objects.create(user=User.objects.get(username=username), instance_id=instance_id,
+                                           kind="reminder", message="Sắp đến hạn xử lý")
+               for username, instance_id in (("chuyenvien", instance["id"]), ("admin", cell["id"]))]
+    return {"instance": instance["id"], "task": handle["id"], "cell_instance": cell["id"], "cell_task": str(cell_task.pk),
+            "notification": notices[0].pk, "cell_notification": notices[1].pk}
 
 
 OUTSIDERS = [
@@ -76,7 +82,8 @@ def test_outsiders_reach_nothing(client_of, world, username, target):
     task_id = world["task"] if target == "party" else world["cell_task"]
     before = ProcessInstance.objects.values("state", "revision", "status").get(pk=instance_id)
     denials = AuditEvent.objects.filter(stream="access").count()
-    ids = {"instance": instance_id, "task": task_id, "incident": 1}
+    notice_id = world["notification"] if target == "party" else world["cell_notification"]
+    ids = {"instance": instance_id, "task": task_id, "incident": 1, "notification": notice_id}
     checked = 0
     for method, path, kind in OBJECT_OPERATIONS:
         if kind in ("definition", "signing"):
@@ -87,6 +94,7 @@ def test_outsiders_reach_nothing(client_of, world, username, target):
             method, path, response.status_code, response.content)
         checked += 1
     assert ProcessInstance.objects.values("state", "revision", "status").get(pk=instance_id) == before
+    assert Notification.objects.get(pk=notice_id).read_at is None
     assert AuditEvent.objects.filter(stream="access").count() == denials + checked
     listed = {t["id"] for t in client.get("/api/v1/tasks/?page_size=200").json()["results"]}
     assert task_id not in listed
@@ -97,7 +105,7 @@ def test_outsiders_reach_nothing(client_of, world, username, target):
 def test_anonymous_reaches_nothing(anonymous, world):
     for method, path, kind in OBJECT_OPERATIONS:
         target = {"instance": world["instance"], "task": world["task"], "incident": 1, "definition": "incoming_document",
-                  "signing": SIGNING_ID}
+                  "signing": SIGNING_ID, "notification": world["notification"]}
         url = path.format(id=target[kind], key=target["definition"])
         body = None if method == "get" else BODIES
         assert getattr(anonymous, method)(url, body, format="json").status_code == 401, (method, path)
