@@ -6,6 +6,7 @@ the document back. Every day (Celery beat) each active certificate that expires 
 holder's account, of the keepers of the body's seal and keys (the holders of
 ``SIGNING["EXPIRY_NOTICE_ROLES"]`` in the certificate's body) and of the superusers. The same
 person gets the same notice at most once a week, so it repeats until the certificate is renewed
+(another active certificate of the same kind, holder and body is valid beyond the notice period)
 or deactivated.
 """
 
@@ -32,7 +33,9 @@ REPEAT_AFTER = timedelta(days=7)
 
 def announce_expiring() -> int:
     """Make this run's notices; returns how many were made."""
-    certificates = list(expiring(within_days=conf.get("EXPIRY_NOTICE_DAYS")).select_related("user"))
+    days = conf.get("EXPIRY_NOTICE_DAYS")
+    certificates = [c for c in expiring(within_days=days).select_related("user")
+                    if not _renewed(c, beyond=timezone.now() + timedelta(days=days))]
     if not certificates:
         return 0
     superusers = set(get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True))
@@ -48,6 +51,13 @@ def announce_expiring() -> int:
                         for user_id in sorted(recipients - told)]
     Notification.objects.bulk_create(notices)
     return len(notices)
+
+
+def _renewed(certificate: SigningCertificate, *, beyond) -> bool:
+    return (SigningCertificate.objects.filter(active=True, kind=certificate.kind, holder_name=certificate.holder_name,
+                                              body=certificate.body, user_id=certificate.user_id,
+                                              not_after__gt=beyond)
+            .exclude(pk=certificate.pk).exists())
 
 
 def _keepers(certificate: SigningCertificate) -> set[int]:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from engine.models import Notification
+from signing.models import SigningCertificate
 from signing.notices import KIND, announce_expiring
 from signing.tasks import announce_expiring_certificates
 
@@ -45,3 +46,13 @@ def test_expiring_and_expired_certificates_are_announced_once_a_week(register, m
     Notification.objects.filter(kind=KIND, user=admin).update(created_at=timezone.now() - timedelta(days=8))
     # a week on, not renewed: the administrator is told again (the task Celery beat runs each morning)
     assert announce_expiring_certificates.apply().get() == 2
+
+    # the organisation's certificate renewed (a new one, valid for a year): no more notices about the old
+    Notification.objects.filter(kind=KIND).update(created_at=timezone.now() - timedelta(days=8))
+    renewal = SigningCertificate.objects.get(pk=soon.pk)
+    renewal.pk, renewal.fingerprint = None, "0" * 64
+    renewal.not_after = timezone.now() + timedelta(days=365)
+    renewal.save()
+    assert announce_expiring() == 3  # the expired one only: admin, dung, vanthu
+    assert not Notification.objects.filter(kind=KIND, message__contains="Đảng ủy xã Vĩnh An",
+                                           created_at__gte=timezone.now() - timedelta(days=1)).exists()
