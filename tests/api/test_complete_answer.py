@@ -74,7 +74,7 @@ def test_the_answer_matches_a_fresh_read_and_reads_nothing_back(staff):
 
     # a: b was opened by an earlier step and is still open; it is listed as next, as stored
     done, sql = complete(an, tasks["a"]["id"], {})
-    assert {key: done[key] for key in fresh(admin, done)} == fresh(admin, done)
+    assert done == {**fresh(admin, done), "next_tasks": done["next_tasks"]}
     assert done["status"] == "completed" and done["completed_at"]
     assert [t["bpmn_id"] for t in done["next_tasks"]] == ["b"]
     assert done["next_tasks"] == [fresh(admin, t) for t in done["next_tasks"]]
