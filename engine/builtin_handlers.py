@@ -9,7 +9,6 @@
 """
 
 from django.contrib.auth import get_user_model
-from django.utils.module_loading import import_string
 
 from . import calendar, clocks, conf, handlers
 
@@ -22,9 +21,7 @@ def _recipients(to, context) -> set[int]:
         if isinstance(item, int):
             ids.add(item)
         elif isinstance(item, str) and item.startswith("role:"):
-            hook = conf.get("ROLE_HOLDERS")
-            holders = import_string(hook) if isinstance(hook, str) else hook
-            ids |= set(holders(item[5:], context.instance.body))
+            ids |= set(conf.hook("ROLE_HOLDERS")(item[5:], context.instance.body))
         elif item:
             names.append(str(item))
     if names:

@@ -2,6 +2,7 @@
 ``override_settings`` works in tests."""
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 DEFAULTS = {
     "SCRIPT_TIME_LIMIT": 1.0,
@@ -42,3 +43,9 @@ DEFAULTS = {
 
 def get(name: str):
     return getattr(settings, "ENGINE", {}).get(name, DEFAULTS[name])
+
+
+def hook(name: str):
+    """The callable a setting names (a dotted path or the callable itself), or None when unset."""
+    value = get(name)
+    return import_string(value) if isinstance(value, str) else value

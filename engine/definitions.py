@@ -11,7 +11,6 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -197,8 +196,8 @@ def _lint(bpmn_roots: dict, dmn_roots: dict) -> list[DeployProblem]:
 
 
 def _known(setting: str) -> set[str] | None:
-    hook = conf.get(setting)
-    return import_string(hook)() if isinstance(hook, str) else (hook() if callable(hook) else None)
+    found = conf.hook(setting)
+    return found() if callable(found) else None
 
 
 def _reference_problems(name, root, ids, process_ids) -> list[DeployProblem]:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -179,9 +178,9 @@ def complete(task: Task | uuid.UUID | str, *, data: dict | None = None, actor) -
             if spiff_task is None:
                 raise TaskNotOpen()
             _check_separation_of_duties(step, row, spiff_task, actor)
-            validate = conf.get("FORM_VALIDATOR")
+            validate = conf.hook("FORM_VALIDATOR")
             if validate:
-                (import_string(validate) if isinstance(validate, str) else validate)(row, data)
+                validate(row, data)
             replaced = {key: spiff_task.data.get(key) for key in data}
             spiff_task.data.update(data)
             step.completed[row.pk] = actor
@@ -291,8 +290,7 @@ def _instance_of(task_id) -> uuid.UUID:
 
 
 def authorizer() -> Callable:
-    hook = conf.get("TASK_AUTHORIZER")
-    return import_string(hook) if isinstance(hook, str) else hook
+    return conf.hook("TASK_AUTHORIZER")
 
 
 def required_reason(reason: str) -> str:

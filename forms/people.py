@@ -8,7 +8,6 @@ come from the engine's ``ROLE_HOLDERS`` hook (the directory), so forms does not 
 """
 
 from django.contrib.auth import get_user_model
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from engine import conf
@@ -47,8 +46,7 @@ def check(form_key: str, data: dict, *, body: str) -> None:
     user_model = get_user_model()
     ids = dict(user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": usernames})
                .values_list(user_model.USERNAME_FIELD, "pk"))
-    hook = conf.get("ROLE_HOLDERS")
-    holders_of = import_string(hook) if isinstance(hook, str) else hook
+    holders_of = conf.hook("ROLE_HOLDERS")
     ui_fields = registry.ui_fields(form_key)
     errors: dict[str, list[str]] = {}
     for role, pairs in wanted.items():

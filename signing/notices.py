@@ -17,7 +17,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import formats, timezone, translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from engine import conf as engine_conf
@@ -64,9 +63,8 @@ def _keepers(certificate: SigningCertificate) -> set[int]:
     found = set()
     if certificate.user_id and certificate.user.is_active:
         found.add(certificate.user_id)
-    hook = engine_conf.get("ROLE_HOLDERS")
-    if certificate.body and hook:
-        holders = import_string(hook) if isinstance(hook, str) else hook
+    holders = engine_conf.hook("ROLE_HOLDERS")
+    if certificate.body and holders:
         for role in conf.get("EXPIRY_NOTICE_ROLES"):
             found |= set(holders(role, certificate.body))
     return found
