@@ -32,13 +32,13 @@ REPEAT_AFTER = timedelta(days=7)
 
 def announce_expiring() -> int:
     """Make this run's notices; returns how many were made."""
-    days = conf.get("EXPIRY_NOTICE_DAYS")
+    days, now = conf.get("EXPIRY_NOTICE_DAYS"), timezone.now()
     certificates = [c for c in expiring(within_days=days).select_related("user")
-                    if not _renewed(c, beyond=timezone.now() + timedelta(days=days))]
+                    if not _renewed(c, beyond=now + timedelta(days=days))]
     if not certificates:
         return 0
     superusers = set(get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True))
-    since = timezone.now() - REPEAT_AFTER
+    since = now - REPEAT_AFTER
     notices = []
     with translation.override(settings.LANGUAGE_CODE):
         for certificate in certificates:
