@@ -1,11 +1,12 @@
-"""Every user-facing string of the signing app has a Vietnamese translation in
-``locale/vi_signing.py`` (the table ``locale/translate_vi.py`` applies to the catalog), and
-every error carries a message and a stable code."""
+"""Every user-facing string of the signing app has a Vietnamese translation in its catalog,
+``signing/locale/vi/LC_MESSAGES/django.po`` (tests/test_translations.py checks every app's the
+way makemessages extracts them), and every error carries a message and a stable code."""
 
 import ast
-import importlib.util
 import inspect
 from pathlib import Path
+
+import polib
 
 from signing import exceptions
 
@@ -23,29 +24,26 @@ def msgids() -> set[str]:
     return found
 
 
-def vietnamese_table(name: str = "vi_signing") -> dict:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "locale" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VI
+def vietnamese_table(app: str = "signing") -> dict:
+    catalog = polib.pofile(str(ROOT / app / "locale" / "vi" / "LC_MESSAGES" / "django.po"))
+    return {entry.msgid: entry.msgstr for entry in catalog.translated_entries()}
 
 
 def test_every_signing_message_has_a_vietnamese_translation():
-    # the app's name lives in vi_apps.py with the other apps' names; the rest in vi_signing.py
-    table = {**vietnamese_table("vi_apps"), **vietnamese_table()}
+    table = vietnamese_table()
     missing = sorted(msgids() - set(table))
     assert not missing, missing
 
 
 def test_shared_messages_keep_the_translation_other_apps_gave_them():
-    # locale/translate_vi.py merges every table: one English message has one Vietnamese text
+    # Django merges every app's catalog: one English message has one Vietnamese text
     ours = vietnamese_table()
-    for path in sorted((ROOT / "locale").glob("vi_*.py")):
-        if path.stem == "vi_signing":
+    for path in sorted(ROOT.glob("*/locale/vi/LC_MESSAGES/django.po")):
+        if path.parents[3].name == "signing":
             continue
-        for english, vietnamese in vietnamese_table(path.stem).items():
+        for english, vietnamese in vietnamese_table(path.parents[3].name).items():
             if english in ours:
-                assert ours[english] == vietnamese, (path.name, english)
+                assert ours[english] == vietnamese, (str(path), english)
 
 
 def test_translations_keep_their_placeholders():
