@@ -80,10 +80,11 @@ class HoldingAdmin(admin.ModelAdmin):
 class DelegationForm(forms.ModelForm):
     class Meta:
         model = Delegation
-        exclude = ("revoked_at",)
+        fields = ("kind", "position", "roles", "delegator", "delegate", "scope", "document", "valid_from", "valid_to")
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         position, roles = cleaned.get("position"), cleaned.get("roles")
         if position is not None and roles:
             try:

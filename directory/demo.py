@@ -116,7 +116,7 @@ def _bodies() -> tuple[dict[str, Body], int]:
     existing = {body.code: body for body in Body.objects.all()}
     created, changed = 0, []
     for layer in (lambda p: p is None, lambda p: p is not None):
-        new = [Body(code=code, name=name, kind=kind, parent=existing.get(parent))
+        new = [Body(code=code, name=name, kind=kind, parent=existing.get(parent) if parent is not None else None)
                for code, name, kind, parent in BODIES if layer(parent) and code not in existing]
         for body in Body.objects.bulk_create(new):
             existing[body.code] = body
@@ -150,6 +150,7 @@ def _accounts(password: str) -> tuple[dict, int]:
     for username, full_name in wanted.items():
         if username in existing:
             continue
+        assert hashed is not None  # made whenever an account is missing
         surname, given = full_name.split(" ", 1)[0], full_name.rsplit(" ", 1)[-1]
         new.append(user_model(username=username, password=hashed, first_name=given, last_name=surname,
                               email=f"{username}@vinhan.example" if username != INTEGRATION else "",

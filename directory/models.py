@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -198,9 +199,53 @@ class Delegation(models.Model):
         return f"{self.get_kind_display()}: {self.delegator} → {self.delegate} ({self.position})"
 
     def clean(self):
-        from .delegations import check
+        """Who may delegate what to whom (``directory.delegations`` states the rules), so the admin
+        pages enforce the same rules as ``directory.delegations.delegate``."""
+        _check_delegation(self)
 
-        check(self)
+
+def _check_delegation(delegation: Delegation) -> None:
+    """Raise ``ValidationError`` unless ``delegation`` may be given."""
+    d = delegation
+    errors: dict[str, list[str | Promise]] = {}  # lazy translations
+    if d.kind == Delegation.Kind.THUA_UY_QUYEN and d.valid_to is None:
+        errors.setdefault("valid_to", []).append(_("Authorisation (T/UQ) is limited in time: give an end date."))
+    if d.valid_from and d.valid_to and d.valid_to < d.valid_from:
+        errors.setdefault("valid_to", []).append(_("The end date is before the start date."))
+    if d.delegator_id and d.delegate_id and d.delegator_id == d.delegate_id:
+        errors.setdefault("delegate", []).append(_("A person cannot delegate to themselves."))
+    if errors:
+        raise ValidationError(errors)
+    if d.position_id and d.delegator_id and d.valid_from:
+        _check_giver(d)
+    if d.position_id and d.delegate_id and d.valid_from:
+        _check_receiver(d)
+
+
+def _check_giver(d: Delegation) -> None:
+    holds = Holding.objects.in_force(d.valid_from).filter(user_id=d.delegator_id, position_id=d.position_id)
+    if holds.exists():
+        return
+    received = (Delegation.objects.effective(d.valid_from).filter(delegate_id=d.delegator_id, position_id=d.position_id)
+                .exclude(pk=d.pk).values_list("kind", flat=True))
+    kinds = set(received)
+    if Delegation.Kind.THUA_UY_QUYEN in kinds:
+        raise ValidationError({"delegator": _("Authority received by authorisation (T/UQ) cannot be delegated again.")})
+    if kinds:
+        raise ValidationError({"delegator": _("Delegated authority cannot be delegated again.")})
+    raise ValidationError({"delegator": _("Only a holder of the position can delegate its authority.")})
+
+
+def _check_receiver(d: Delegation) -> None:
+    body_id = Position.objects.values_list("body_id", flat=True).get(pk=d.position_id)
+    where = Q(position__body_id=body_id)
+    if d.kind != Delegation.Kind.KY_THAY:
+        where |= Q(position__body__parent_id=body_id)
+    if not Holding.objects.in_force(d.valid_from).filter(where, user_id=d.delegate_id).exists():
+        message = (_("Signing on behalf (K/T) is given to a deputy of the same body.")
+                   if d.kind == Delegation.Kind.KY_THAY
+                   else _("The delegate must hold a position in the body or in one of its units."))
+        raise ValidationError({"delegate": message})
 
 
 class Member(models.Model):

@@ -1,51 +1,47 @@
-"""The role queries in plain SQL.
+"""The role queries, as querysets built on the models' own rules, for ``engine.rows.run_compiled``.
 
-They run on every API request and every form check; compiling the equivalent ORM queries (EXISTS
-and UNION over grants, holdings and delegations) cost more than running them. They apply the same
-rules as ``Holding.in_force`` and ``Delegation.effective``: ``%(day)s`` is the day asked about,
-``%(next_day)s`` the start of the next one in local time (a delegation revoked during ``day`` no
-longer counts that day).
+They run on every API request and every form check, where compiling a queryset (EXISTS and UNION
+over grants, holdings and delegations) costs more than running it. ``run_compiled`` compiles each
+once per database vendor and time zone, then fills in the user, role, body and day. Who holds what
+on a day is said only by ``Holding.objects.in_force`` and ``Delegation.objects.effective``.
 """
 
+from datetime import date
 
-def _in_force(alias: str) -> str:
-    return f"{alias}.valid_from <= %(day)s AND ({alias}.valid_to IS NULL OR {alias}.valid_to >= %(day)s)"
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.lookups import Exact
+
+from .models import Delegation, Holding, RoleGrant
+
+#: The body of a group's role: every body (``directory.roles.ANY_BODY``, ``engine.access.ANY_BODY``).
+ANY_BODY = "*"
 
 
-# A delegation counts while in force, not revoked by then, and while its giver holds the position.
-_EFFECTIVE = f"""{_in_force("given")} AND (given.revoked_at IS NULL OR given.revoked_at >= %(next_day)s)
-    AND EXISTS (SELECT 1 FROM directory_holding giver WHERE giver.user_id = given.delegator_id
-                AND giver.position_id = given.position_id AND {_in_force("giver")})"""
+def role_pairs(user: int, day: date) -> QuerySet:
+    """(role code, body code) of the grants of the positions ``user`` holds or has been lent the
+    role of on ``day``, and (group name, ``*``) of their groups: a group named after a role counts
+    in every body."""
+    holds = Holding.objects.in_force(day).filter(user=user, position=OuterRef("position"))
+    is_lent = Delegation.objects.effective(day).filter(delegate=user, position=OuterRef("position"),
+                                                        roles=OuterRef("role"))
+    grants = RoleGrant.objects.filter(Exists(holds) | Exists(is_lent)).values_list("role__code", "body__code")
+    groups = Group.objects.filter(user=user).values_list("name", Value(ANY_BODY, output_field=CharField()))
+    return grants.union(groups)
 
-_GRANTS = """directory_rolegrant grant_ JOIN directory_role role ON role.id = grant_.role_id
-    JOIN directory_body body ON body.id = grant_.body_id"""
 
-#: (role code, body code) pairs of %(user)s; groups named after a role count in every body ('*').
-ROLE_PAIRS = f"""
-SELECT role.code, body.code FROM {_GRANTS}
-WHERE EXISTS (SELECT 1 FROM directory_holding held WHERE held.position_id = grant_.position_id
-              AND held.user_id = %(user)s AND {_in_force("held")})
-   OR EXISTS (SELECT 1 FROM directory_delegation_roles lent
-              JOIN directory_delegation given ON given.id = lent.delegation_id
-              WHERE lent.role_id = grant_.role_id AND given.position_id = grant_.position_id
-                AND given.delegate_id = %(user)s AND {_EFFECTIVE})
-UNION
-SELECT grp.name, '*' FROM auth_group grp JOIN auth_user_groups member ON member.group_id = grp.id
-WHERE member.user_id = %(user)s
-"""
+def holders(role: str, body: str, day: date) -> QuerySet:
+    """Ids of the active users who hold ``role`` in ``body`` on ``day`` (in any body when empty):
+    holders of positions granting it there, their delegates lent it, and the role's group."""
+    users = get_user_model().objects
+    in_body = Q(body__code=body) | Exact(Value(body), "")  # one compiled query serves both cases
+    granting = RoleGrant.objects.filter(in_body, role__code=role).values("position")
+    held = Holding.objects.in_force(day).filter(position__in=granting).values("user")
+    lent = Delegation.objects.effective(day).filter(position__in=granting, roles__code=role)
+    members = users.filter(groups__name=role).values("pk")
+    return users.filter(is_active=True, pk__in=held.union(lent.values("delegate"), members)).values_list("pk")
 
-#: Ids of the active users holding %(role)s in %(body)s (any body when empty).
-HOLDERS = f"""
-SELECT id FROM auth_user WHERE is_active AND id IN (
-    SELECT held.user_id FROM {_GRANTS}
-    JOIN directory_holding held ON held.position_id = grant_.position_id
-    WHERE role.code = %(role)s AND (%(body)s = '' OR body.code = %(body)s) AND {_in_force("held")}
-    UNION
-    SELECT given.delegate_id FROM {_GRANTS}
-    JOIN directory_delegation given ON given.position_id = grant_.position_id
-    JOIN directory_delegation_roles lent ON lent.delegation_id = given.id AND lent.role_id = grant_.role_id
-    WHERE role.code = %(role)s AND (%(body)s = '' OR body.code = %(body)s) AND {_EFFECTIVE}
-    UNION
-    SELECT member.user_id FROM auth_user_groups member JOIN auth_group grp ON grp.id = member.group_id
-    WHERE grp.name = %(role)s)
-"""
+
+#: The queries ``directory.roles`` runs.
+ROLE_PAIRS, HOLDERS = role_pairs, holders

@@ -5,6 +5,7 @@ from datetime import date
 from django.contrib.auth.models import AnonymousUser, Group
 
 from directory import roles
+from engine import access
 
 from .helpers import fresh, hold, person
 
@@ -74,10 +75,10 @@ def test_a_group_named_after_a_role_grants_it_in_every_body(commune):
 
 def test_role_pairs_is_one_query_then_cached_on_the_user(commune, django_assert_num_queries):
     secretary = fresh(commune.bithu)
-    with django_assert_num_queries(1):
-        first = roles.role_pairs(secretary)
-        roles.role_pairs(secretary)
-        roles.roles_of(secretary, "dang_uy_xa")
+    with django_assert_num_queries(1):  # the cache is engine.access's, the one for every caller
+        first = access.role_pairs(secretary)
+        access.role_pairs(secretary)
+        access.holds(secretary, "bi_thu", "dang_uy_xa")
     assert first == {("bi_thu", "dang_uy_xa"), ("lanh_dao", "dang_uy_xa")}
 
 
