@@ -1,9 +1,10 @@
 """Errors as RFC 9457 problem details (``application/problem+json``), and denials on record.
 
-Engine errors map to HTTP: invalid data 400 (with ``errors`` per field path), not allowed 403,
-not visible or unknown 404, a lost race or a task no longer open 409, a failing process script
-422; signing errors as ``signing.problems`` says. Every 401/403/404 leaves an audit event (stream
-``access``): who asked for what.
+Every error the apps raise on purpose (``engine.exceptions.QuytrinhError``) carries its HTTP
+status and code: invalid data 400 (with ``errors`` per field path), not allowed 403, not visible
+or unknown 404, a lost race or a task no longer open 409, a failing process script or a document
+that cannot be signed 422, a service that did not answer 503 (with ``Retry-After``). Every
+401/403/404 leaves an audit event (stream ``access``): who asked for what.
 """
 
 import logging
@@ -16,28 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
 from engine import audit
-from engine.exceptions import (
-    Conflict,
-    DefinitionNotFound,
-    DeploymentError,
-    EngineError,
-    EngineInvariantError,
-    InvalidData,
-    NotAllowed,
-    ScriptError,
-)
-from signing import problems as signing_problems
-from signing.exceptions import SigningError
+from engine.exceptions import DeploymentError, InvalidData, QuytrinhError
 
 logger = logging.getLogger(__name__)
 TYPE_BASE = "https://quytrinh.vn/problems/"
 CONTENT_TYPE = "application/problem+json"
-
-_ENGINE_STATUS = [
-    (DeploymentError, 400), (InvalidData, 400), (NotAllowed, 403), (DefinitionNotFound, 404),
-    (Conflict, 409), (EngineInvariantError, 409), (ScriptError, 422),
-]
-
 
 def problem(status_code: int, code: str, detail: str, **extra) -> Response:
     body = {"type": TYPE_BASE + code, "title": _title(status_code), "status": status_code, "detail": detail, **extra}
@@ -54,28 +38,8 @@ def _title(status_code: int) -> str:
 def handle(exc, context):
     """DRF's EXCEPTION_HANDLER."""
     request = context.get("request")
-    if isinstance(exc, EngineError):
-        code = next((s for cls, s in _ENGINE_STATUS if isinstance(exc, cls)), 400)
-        extra = {}
-        if isinstance(exc, DeploymentError):
-            extra["errors"] = [p.as_dict() for p in exc.problems]
-        elif isinstance(exc, InvalidData):
-            extra["errors"] = {path: [str(m) for m in messages] for path, messages in exc.errors.items()}
-        elif exc.details.get("problems"):
-            extra["errors"] = exc.details["problems"]
-        elif exc.details.get("element"):
-            extra["element"] = exc.details["element"]
-        if code == 403:
-            record_denial(request, code)
-        return problem(code, exc.code, str(exc.message), **extra)
-    if isinstance(exc, SigningError):
-        code = signing_problems.status_of(exc)
-        if code == 404:
-            record_denial(request, code)
-        response = problem(code, exc.code, str(exc))
-        if code == 503:
-            response["Retry-After"] = "30"
-        return response
+    if isinstance(exc, QuytrinhError):
+        return _from_error(exc, request)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -96,6 +60,24 @@ def handle(exc, context):
         if header in response:
             result[header] = response[header]
     return result
+
+
+def _from_error(exc: QuytrinhError, request) -> Response:
+    extra: dict[str, object] = {}
+    if isinstance(exc, DeploymentError):
+        extra["errors"] = [p.as_dict() for p in exc.problems]
+    elif isinstance(exc, InvalidData):
+        extra["errors"] = {path: [str(m) for m in messages] for path, messages in exc.errors.items()}
+    elif exc.details.get("problems"):
+        extra["errors"] = exc.details["problems"]
+    elif exc.details.get("element"):
+        extra["element"] = exc.details["element"]
+    if exc.status in (401, 403, 404):
+        record_denial(request, exc.status)
+    response = problem(exc.status, exc.code, exc.message, **extra)
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _field_errors(data, prefix: str = "") -> dict:
@@ -123,6 +105,6 @@ def record_denial(request, code: int) -> None:
         audit.append("access", [audit.Entry("access_denied", actor=actor, after={
             "status": code, "method": request.method, "path": request.get_full_path()[:500],
             "ip": request.META.get("REMOTE_ADDR", "")})])
-    except Exception:  # noqa: BLE001 - a failed audit write must not turn a denial into a 500
+    except Exception:
         logger.exception("could not record an access denial")
 

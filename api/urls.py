@@ -8,6 +8,7 @@ from .views.incidents import IncidentViewSet
 from .views.instances import InstanceViewSet
 from .views.messages import MessageView
 from .views.notifications import NotificationViewSet
+from .views.signing import CertificateViewSet, FileViewSet, SignatureRequestViewSet, VerificationViewSet
 from .views.tasks import TaskViewSet
 
 router = SimpleRouter()
@@ -16,12 +17,15 @@ router.register("process-instances", InstanceViewSet, basename="instance")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("signing/verifications", VerificationViewSet, basename="signing-verification")
+router.register("signing/files", FileViewSet, basename="signing-file")
+router.register("signing/certificates", CertificateViewSet, basename="signing-certificate")
+router.register("signing/requests", SignatureRequestViewSet, basename="signing-request")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/auth/token/", TokenView.as_view(), name="token"),
     path("api/v1/messages/", MessageView.as_view(), name="messages"),
-    path("api/v1/signing/", include("signing.urls")),
     path("api/v1/", include(router.urls)),
 ]

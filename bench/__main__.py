@@ -153,9 +153,11 @@ def http_figures(env, var_dir: Path, *, instances: int = 640, clients: int = 16)
         worklist = http.worklist_latency(base, sample["tokens"], rounds=5)
     return {"http_complete_per_s": completions["per_s"], "http_complete_p99_ms": completions["p99_ms"],
             "http_complete_p50_ms": completions["p50_ms"], "http_complete_detail": dict(
-                completions, clients=clients, instances=instances, gunicorn_workers=HTTP_WORKERS, gunicorn_threads=HTTP_THREADS),
+                completions, clients=clients, instances=instances, gunicorn_workers=HTTP_WORKERS,
+                gunicorn_threads=HTTP_THREADS),
             "worklist_p95_ms_1m": worklist["p95_ms"], "worklist_detail": dict(
-                worklist, **data, worklist_sizes=sample["worklist_sizes"], gunicorn_workers=HTTP_WORKERS, gunicorn_threads=HTTP_THREADS)}
+                worklist, **data, worklist_sizes=sample["worklist_sizes"], gunicorn_workers=HTTP_WORKERS,
+                gunicorn_threads=HTTP_THREADS)}
 
 
 def main() -> None:
@@ -250,7 +252,8 @@ def print_table(r: dict) -> None:
         "viewflow 2.4 median: 331")
     row("one more completion after 10 loop rounds (SQLite)", r["loop_ms_10"], "ms")
     row("... after 100 rounds", r["loop_ms_100"], "ms")
-    row("... after 1,000 rounds", r["loop_ms_1000"], "ms", f"ratio 1000/10 = {r['loop_ratio_1000_10']:.2f} (target ≤ 2)")
+    row("... after 1,000 rounds", r["loop_ms_1000"], "ms",
+        f"ratio 1000/10 = {r['loop_ratio_1000_10']:.2f} (target ≤ 2)")
     raw = r["spiff_raw_loop"]
     row("plain SpiffWorkflow on the same loop loses its task at round", raw.get("lost_at_round"), "",
         f"reports completed: {raw.get('reports_completed')}, end reached: {raw.get('end_event_reached')}")

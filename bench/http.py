@@ -36,13 +36,13 @@ TASK_ROLES = ("van_thu", "lanh_dao", "chuyen_vien", "chanh_van_phong", "can_bo")
 
 def http_setup(options) -> dict:
     """Start ``instances`` incoming documents untimed; one token per client; the first task ids."""
+    from django.contrib.auth.models import User
+
     from api.models import ApiToken
     from engine import services
     from engine.models import Task
 
-    from .phase import _user
-
-    user = _user()
+    user = User.objects.get(username="bench")  # made by the phase's setup (bench.phase)
     ids = [services.start("incoming_document", actor=user, data={"subject": "Công văn"}).pk
            for _ in range(options["instances"])]
     first = dict(Task.objects.filter(instance_id__in=ids, status="open").values_list("instance_id", "id"))
@@ -58,7 +58,8 @@ FROM generate_series(0, %(users)s - 1) AS n;
 
 INSERT INTO directory_position (body_id, title)
 SELECT b.id, 'Vị trí wl' || lpad(n::text, 4, '0')
-FROM generate_series(0, %(users)s - 1) AS n JOIN directory_body b ON b.code = 'wb' || lpad((n %% %(bodies)s)::text, 2, '0');
+FROM generate_series(0, %(users)s - 1) AS n
+JOIN directory_body b ON b.code = 'wb' || lpad((n %% %(bodies)s)::text, 2, '0');
 
 INSERT INTO directory_holding (position_id, user_id, valid_from)
 SELECT p.id, u.id, DATE '2020-01-01'
@@ -77,10 +78,10 @@ JOIN directory_role r ON r.code = (ARRAY[%(roles)s])[1 + (n / %(bodies)s + 2) %%
 WHERE n %% 3 = 0;
 
 -- instances: the first `running` ones are still running, the rest are finished
-INSERT INTO engine_processinstance (id, definition_id, business_key, status, state, serializer_version,
-                                    revision, body, subject, started_at, ended_at, audit_seq, audit_head)
+INSERT INTO engine_processinstance (id, definition_id, business_key, status, state, revision, body, subject,
+                                    started_at, ended_at, audit_seq, audit_head)
 SELECT gen_random_uuid(), %(definition)s, 'VB-' || n,
-       CASE WHEN n < %(running)s THEN 'running' ELSE 'completed' END, '\\x'::bytea, '1.5', 7,
+       CASE WHEN n < %(running)s THEN 'running' ELSE 'completed' END, '\\x'::bytea, 7,
        'wb' || lpad((n %% %(bodies)s)::text, 2, '0'), 'Công văn số ' || n,
        now() - (n || ' minutes')::interval, CASE WHEN n < %(running)s THEN NULL ELSE now() END, 0, ''
 FROM generate_series(0, %(instances)s - 1) AS n;
@@ -138,15 +139,15 @@ def worklist_tokens(options) -> dict:
     """Tokens for a sample of the generated users, and how much each sees (for the report)."""
     from django.contrib.auth.models import User
 
-    from api import visibility
     from api.models import ApiToken
+    from engine import access
 
     sample = random.Random(7).sample(range(options["users"]), options["sample"])
     found = User.objects.in_bulk([f"wl{n:04d}" for n in sample], field_name="username")
     tokens, sizes = [], []
     for user in found.values():
         tokens.append(ApiToken.issue(user, name="bench worklist", lifetime=None)[1])
-        sizes.append(visibility.worklist(user).count())
+        sizes.append(access.worklist(user).count())
     return {"tokens": tokens, "worklist_sizes": {"min": min(sizes), "median": statistics.median(sizes),
                                                  "max": max(sizes)}}
 

@@ -149,7 +149,7 @@ def complete(options) -> dict:
 
 def loop(options) -> dict:
     """One more completion after 10, 100 and 1,000 rounds of a rework loop drawn as a back-edge."""
-    from engine import services, state
+    from engine import inspection, services, state
     from engine.models import ProcessInstance, Task
 
     user = _user()
@@ -163,7 +163,7 @@ def loop(options) -> dict:
         durations.append(time.perf_counter() - t0)
     instance = ProcessInstance.objects.get(pk=instance.pk)
     assert instance.status == "completed", instance.status
-    assert state.reached_end(services.workflow_of(instance))
+    assert state.reached_end(inspection.workflow_of(instance))
     assert Task.objects.filter(instance=instance, status="completed").count() == rounds
     after = {k: statistics.median(durations[k:k + 5]) * 1000 for k in (10, 100, 1000)}
     return {"rounds": rounds, "completed": True, "after_ms": after,
@@ -207,7 +207,8 @@ def timers_bulk(options) -> dict:
         template = ProcessInstance.objects.get(pk=template.pk)
         clones = []
         for _ in range(count - 1):
-            clone = ProcessInstance(**{f.attname: getattr(template, f.attname) for f in ProcessInstance._meta.concrete_fields})
+            clone = ProcessInstance(**{f.attname: getattr(template, f.attname)
+                                       for f in ProcessInstance._meta.concrete_fields})
             clone.pk, clone.audit_seq, clone.audit_head = uuid.uuid4(), 0, ""
             clones.append(clone)
         ProcessInstance.objects.bulk_create(clones, batch_size=1000)

@@ -11,6 +11,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
+from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -18,14 +20,17 @@ from django.utils import timezone
 
 from .models import AuditEvent, AuditStream, ProcessInstance
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 
 @dataclass
 class Entry:
     """An event to append; ``before``/``after`` are what the change replaced and what it wrote."""
 
     action: str
-    actor: object = None
-    task_id: object = None
+    actor: "User | AnonymousUser | str | None" = None  # a name stands for an actor without an account
+    task_id: UUID | None = None
     element: str = ""
     before: object = None
     after: object = None
@@ -61,7 +66,8 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 def _build(stream: str, seq: int, prev: str, entry: Entry, at: datetime, instance_id=None) -> AuditEvent:
-    actor = entry.actor if getattr(entry.actor, "pk", None) is not None else None
+    # Only a stored user has a pk, so only a stored user is linked (not an anonymous one, nor a name).
+    actor = cast("User", entry.actor) if getattr(entry.actor, "pk", None) is not None else None
     event = AuditEvent(
         stream=stream,
         seq=seq,
@@ -93,15 +99,22 @@ def chain_for_instance(instance: ProcessInstance, entries: list[Entry], at: date
     return events
 
 
-def append(stream: str, entries: list[Entry], *, at: datetime | None = None) -> list[AuditEvent]:
-    """Append to a named (non-instance) stream, serialising writers on its head row."""
+def append(target: "str | ProcessInstance", entries: list[Entry], *, at: datetime | None = None) -> list[AuditEvent]:
+    """Append to a stream: an instance the caller has locked (its chain head is written with the
+    events), or a named stream such as ``access`` (writers serialised on its head row). A step
+    stores its events with its state instead (``chain_for_instance``)."""
     at = at or timezone.now()
+    if isinstance(target, ProcessInstance):
+        events = chain_for_instance(target, entries, at)
+        ProcessInstance.objects.filter(pk=target.pk).update(audit_seq=target.audit_seq, audit_head=target.audit_head)
+        AuditEvent.objects.bulk_create(events)
+        return events
     with transaction.atomic():
-        AuditStream.objects.get_or_create(name=stream)
-        head = AuditStream.objects.select_for_update().get(name=stream)
+        AuditStream.objects.get_or_create(name=target)
+        head = AuditStream.objects.select_for_update().get(name=target)
         events = []
         for entry in entries:
-            event = _build(stream, head.seq + 1, head.head, entry, at)
+            event = _build(target, head.seq + 1, head.head, entry, at)
             head.seq, head.head = event.seq, event.hash
             events.append(event)
         AuditEvent.objects.bulk_create(events)

@@ -21,6 +21,7 @@ import holidays as holiday_data
 from django.utils import timezone
 
 from . import conf
+from .models import CalendarDay
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -174,9 +175,8 @@ def invalidate() -> None:
 
 
 def _build() -> Calendar:
-    from .models import CalendarDay
-
-    days_off, workdays = set(), set()
+    days_off: set[date] = set()
+    workdays: set[date] = set()
     for day, kind in CalendarDay.objects.values_list("day", "kind"):
         (workdays if kind == CalendarDay.Kind.WORKDAY else days_off).add(day)
     hours = tuple((_parse_time(a), _parse_time(b)) for a, b in conf.get("OFFICE_HOURS"))

@@ -1,5 +1,6 @@
 """Engine settings: ``settings.ENGINE`` over these defaults, read on every access so that
-``override_settings`` works in tests."""
+``override_settings`` works in tests. The defaults are stated here only; ``config/settings.py``
+sets what the environment changes and wires the hooks to the directory and the forms."""
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -12,8 +13,14 @@ DEFAULTS = {
     "LIVE_WORKFLOWS": 256,
     # Largest serialized workflow state one instance may store (bytes).
     "MAX_STATE_SIZE": 5_000_000,
-    # Callable(user, task) -> bool: may this user complete this task?
-    "TASK_AUTHORIZER": "engine.authz.may_complete",
+    # Callable(user, task) -> bool: may this user complete (or claim) this open task?
+    "TASK_AUTHORIZER": "engine.access.acts_on",
+    # Callable(user, definition, body) -> bool: may this user start this process in this body?
+    "START_AUTHORIZER": "engine.access.may_start",
+    # Callable(user) -> iterable of (role, body) held today; body "*" means every body.
+    "ROLE_PAIRS": "engine.access.group_role_pairs",
+    # Roles whose holders see every process of their body (and its data).
+    "SUPERVISOR_ROLES": ["lanh_dao", "chanh_van_phong"],
     # Callable(task_row, data) -> None, raising engine.exceptions.InvalidData.
     "FORM_VALIDATOR": None,
     # Callable() -> set[str] | None: the role codes lanes may name (None: any).
@@ -21,7 +28,7 @@ DEFAULTS = {
     # Callable() -> set[str] | None: the form keys user tasks may name (None: any).
     "KNOWN_FORMS": None,
     # Callable(role, body) -> set[int]: user ids holding a role in a body (for notifications).
-    "ROLE_HOLDERS": "engine.authz.role_holders",
+    "ROLE_HOLDERS": "engine.access.group_role_holders",
     # Office hours (local time) and the one-stop desk's cut-off.
     "OFFICE_HOURS": [["07:30", "11:30"], ["13:30", "17:00"]],
     "ONE_STOP_CUTOFF": "15:00",

@@ -9,11 +9,14 @@ Parsed specs are cached per stored definition version; they are read-only at run
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser import VALIDATOR
 
 from . import bpmn_specs, conf, handlers, sandbox
@@ -67,7 +70,7 @@ class ProcessInfo:
 
     key: str
     name: str
-    spec: object
+    spec: BpmnProcessSpec
     subprocess_specs: dict
     task_meta: dict
     files: dict[str, str] = field(default_factory=dict)
@@ -86,7 +89,7 @@ def content_hash(files: dict[str, str]) -> str:
     return hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
-def parse_bundle(files: dict[str, bytes | str], *, deployed: bool = False) -> ParsedBundle:
+def parse_bundle(files: Mapping[str, bytes | str], *, deployed: bool = False) -> ParsedBundle:
     """Check and parse a set of BPMN/DMN files; raise ``DeploymentError`` listing every problem.
 
     ``deployed``: the files of a stored definition, which passed every check when deployed. They
@@ -227,7 +230,7 @@ def _script_problems(name, root) -> list[DeployProblem]:
     problems = []
     for path, mode in _SCRIPT_PATHS:
         for found in root.xpath(path, namespaces=NS):
-            if isinstance(found, str):  # an attribute value
+            if isinstance(found, etree._ElementUnicodeResult):  # an attribute value, which knows its element
                 element, source = found.getparent(), str(found)
             else:
                 element, source = found, found.text or ""
@@ -360,7 +363,7 @@ def _spiff_parse(bpmn_roots: dict, dmn_roots: dict) -> dict[str, ProcessInfo]:
         except ValidationException as err:
             problems.append(_spiff_problem(err, roots_by_file))
             continue
-        except Exception as err:  # SpiffWorkflow raises plain exceptions for some model errors
+        except Exception as err:  # noqa: BLE001 - SpiffWorkflow raises plain exceptions for some model errors
             problems.append(DeployProblem(_file_of(key, bpmn_roots), None, key, str(err)))
             continue
         bpmn_specs.default_message_variables([spec, *subprocess_specs.values()])
@@ -418,8 +421,6 @@ def _task_meta(bpmn_roots: dict) -> dict:
 
 def starts_on_timer(info: ProcessInfo) -> bool:
     """True if the process begins with a timer start event (it then waits for its first time)."""
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
     return any(type(spec).__name__ == "StartEvent" and isinstance(getattr(spec, "event_definition", None),
                                                                    TimerEventDefinition)
                for spec in info.spec.task_specs.values())

@@ -1,7 +1,9 @@
-"""Typed errors of the engine's service layer.
+"""Typed errors: the one base every app raises on purpose, and the engine's own.
 
-The API maps them to HTTP (conflict -> 409, not allowed -> 403/404, invalid -> 400); the
-messages are user-facing and translated (Vietnamese by default).
+Each error carries a stable ``code``, the HTTP ``status`` it answers with in the API and the
+pages, and a message for people (English msgid, Vietnamese through the catalog). A class's
+``default_message`` may name ``%(…)s`` details given as keyword arguments; an explicit message is
+shown as given. The API renders any of them as problem details without knowing the class.
 """
 
 from dataclasses import dataclass
@@ -9,16 +11,40 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 
-class EngineError(Exception):
-    """Base of every error the engine raises on purpose."""
+class QuytrinhError(Exception):
+    """Base of every error the engine and the domain apps raise on purpose."""
+
+    code = "error"
+    status = 400
+    #: Seconds after which a retry may succeed (``Retry-After``), for errors that are temporary.
+    retry_after: int | None = None
+    default_message = _("The request could not be carried out.")
+
+    def __init__(self, message=None, **details):
+        self._message = message
+        self.details = details
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The text for people, in the language active when it is read."""
+        if self._message is not None:
+            return str(self._message)
+        text = str(self.default_message)
+        try:
+            return text % self.details if self.details else text
+        except (KeyError, TypeError, ValueError):  # a detail the template does not name, or lacks
+            return text
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class EngineError(QuytrinhError):
+    """Base of every error the process engine raises on purpose."""
 
     default_message = _("The process engine could not carry out the request.")
     code = "engine_error"
-
-    def __init__(self, message=None, **details):
-        self.message = message if message is not None else self.default_message
-        self.details = details
-        super().__init__(str(self.message))
 
 
 @dataclass(frozen=True)
@@ -50,6 +76,7 @@ class DeploymentError(EngineError):
 
 class DefinitionNotFound(EngineError):
     code = "definition_not_found"
+    status = 404
     default_message = _("No process definition with this key has been deployed.")
 
 
@@ -57,6 +84,7 @@ class Conflict(EngineError):
     """The request lost a race or came too late; the stored state did not change."""
 
     code = "conflict"
+    status = 409
     default_message = _("The process changed in the meantime; reload and try again.")
 
 
@@ -72,6 +100,7 @@ class InstanceNotRunning(Conflict):
 
 class NotAllowed(EngineError):
     code = "not_allowed"
+    status = 403
     default_message = _("You are not allowed to do this.")
 
 
@@ -90,6 +119,7 @@ class ScriptError(EngineError):
     """A BPMN script, condition or expression failed or was stopped by the sandbox."""
 
     code = "script_error"
+    status = 422
     default_message = _("A script in the process failed.")
 
 
@@ -102,4 +132,5 @@ class EngineInvariantError(EngineError):
     """The workflow reached a state the engine refuses to store (e.g. done without an end event)."""
 
     code = "engine_invariant"
+    status = 409
     default_message = _("The process reached an inconsistent state; the step was not saved.")

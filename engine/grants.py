@@ -13,7 +13,7 @@ from functools import cache
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from . import rows
 from .models import ProcessInstance, ProcessInstanceUserObjectPermission, Task, TaskStatus, TaskUserObjectPermission
@@ -60,12 +60,6 @@ def revoke_for_closed(task_ids: list) -> None:
      .delete())
 
 
-def _delete(rows_to_delete) -> None:
-    """One DELETE: grant rows have no dependants and no signals, so the collector's transaction
-    and lookups (this runs in most steps) buy nothing."""
-    rows_to_delete._raw_delete(rows_to_delete.db)
-
-
 def apply_step(*, revoke_known: list, revoke_unknown: list, assignments: list, keep_instance: set) -> None:
     """The grant changes of one or more steps, in as few statements as the case allows.
 
@@ -78,14 +72,12 @@ def apply_step(*, revoke_known: list, revoke_unknown: list, assignments: list, k
     task_ids = [task_id for task_id, _instance, _user in revoke_known]
     held = {(instance_id, user_id) for _task, instance_id, user_id in revoke_known}
     if task_ids:
-        _delete(TaskUserObjectPermission.objects.filter(content_object_id__in=task_ids))
+        # Grant rows have no dependants and no signals: one plain DELETE each (this runs in most steps).
+        rows.delete_where(TaskUserObjectPermission, content_object_id=task_ids)
         pairs = held - keep_instance
         if pairs:
-            condition = Q()
-            for instance_id, user_id in pairs:
-                condition |= Q(content_object_id=instance_id, user_id=user_id)
-            _delete(ProcessInstanceUserObjectPermission.objects.filter(
-                condition, permission_id=ids["view_processinstance"]))
+            rows.delete_where(ProcessInstanceUserObjectPermission, permission_id=ids["view_processinstance"],
+                              any_of=[{"content_object_id": i, "user_id": u} for i, u in sorted(pairs, key=str)])
     revoke_for_closed(revoke_unknown)
     if assignments:
         task_rows, instance_rows = rows_for_assignments(assignments)

@@ -19,7 +19,7 @@ import os
 import socket
 import traceback
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -29,7 +29,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import audit, conf, handlers, steps
 from .exceptions import Conflict, EngineError
-from .models import Incident, InstanceStatus, Job, JobStatus, ProcessInstance
+from .failures import recording_failures
+from .models import Incident, InstanceStatus, Job, JobStatus
+from .queueing import enqueue
 
 logger = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -43,25 +45,6 @@ class JobContext:
     idempotency_key: str
     attempt: int
     instance_id: str
-
-
-def new_job(instance: ProcessInstance, spiff_task, request: dict, now: datetime) -> Job:
-    return Job(
-        instance=instance, task_id=spiff_task.id, element=spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name,
-        handler=request["handler"], params=request.get("params") or {}, data=dict(spiff_task.data),
-        idempotency_key=f"{instance.pk}:{spiff_task.id}", max_attempts=conf.get("JOB_MAX_ATTEMPTS"),
-        run_after=now,
-    )
-
-
-def enqueue(job_id, *, countdown: float | None = None) -> None:
-    """Wake a worker for this job (after commit). Losing this message only delays the job."""
-    from .tasks import run_job
-
-    try:
-        run_job.apply_async(args=[str(job_id)], countdown=countdown)
-    except Exception:  # the broker is down: the sweep will find the job
-        logger.warning("could not enqueue job %s; the sweep will pick it up", job_id, exc_info=True)
 
 
 def claim(job_id) -> Job | None:
@@ -84,7 +67,8 @@ def run(job_id) -> str:
     handler = handlers.get(job.handler)
     try:
         if handler is None:
-            raise EngineError(_("No service-task handler named '%(handler)s' is registered.") % {"handler": job.handler})
+            raise EngineError(_("No service-task handler named '%(handler)s' is registered.")
+                              % {"handler": job.handler})
         context = JobContext(str(job.pk), job.idempotency_key, job.attempts, str(job.instance_id))
         result = handler.func(params=job.params, data=job.data, context=context)
     except Exception as err:  # noqa: BLE001 - any handler failure is retried, then an incident
@@ -103,26 +87,23 @@ def run(job_id) -> str:
 
 
 def _complete(job: Job, result) -> str:
-    from .services import recording_failures
-
-    with recording_failures(ProcessInstance(pk=job.instance_id), None):
-        with transaction.atomic():
-            step = steps.locked(job.instance_id, actor=None, now=timezone.now(), running=False)
-            fresh = Job.objects.select_for_update().get(pk=job.pk)
-            if fresh.status == JobStatus.DONE:
-                return "already done"
-            spiff_task = _started_task(step.workflow, job.task_id)
-            if spiff_task is None or step.instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED):
-                _finish(job, status=JobStatus.DONE, error="")
-                return "task gone"
-            request = spiff_task.internal_data.pop("job", {})
-            spiff_task.data[request.get("result") or f"{job.element}_result"] = result
-            spiff_task.complete()
-            step.entries.append(audit.Entry("job_completed", task_id=job.task_id, element=job.element,
-                                            after={"handler": job.handler, "attempt": job.attempts}))
-            step.run()
-            steps.write([step.plan()])
+    with recording_failures(job.instance_id, None), transaction.atomic():
+        step = steps.locked(job.instance_id, actor=None, now=timezone.now(), running=False)
+        fresh = Job.objects.select_for_update().get(pk=job.pk)
+        if fresh.status == JobStatus.DONE:
+            return "already done"
+        spiff_task = _started_task(step.workflow, job.task_id)
+        if spiff_task is None or step.instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED):
             _finish(job, status=JobStatus.DONE, error="")
+            return "task gone"
+        request = spiff_task.internal_data.pop("job", {})
+        spiff_task.data[request.get("result") or f"{job.element}_result"] = result
+        spiff_task.complete()
+        step.entries.append(audit.Entry("job_completed", task_id=job.task_id, element=job.element,
+                                        after={"handler": job.handler, "attempt": job.attempts}))
+        step.run()
+        steps.write([step.plan()])
+        _finish(job, status=JobStatus.DONE, error="")
     return "completed"
 
 
@@ -153,12 +134,8 @@ def _failed(job: Job, err: Exception) -> None:
         Job.objects.filter(pk=job.pk).update(status=JobStatus.INCIDENT, locked_until=None, last_error=error[:4000])
         Incident.objects.create(instance=instance, kind=Incident.Kind.JOB, job=job, element=job.element,
                                 message=error[:4000])
-        events = audit.chain_for_instance(instance, [audit.Entry(
-            "incident_raised", element=job.element, after={"handler": job.handler, "attempts": job.attempts,
-                                                            "error": error[:500]})], timezone.now())
-        ProcessInstance.objects.filter(pk=instance.pk).update(audit_seq=instance.audit_seq,
-                                                              audit_head=instance.audit_head)
-        audit.AuditEvent.objects.bulk_create(events)
+        audit.append(instance, [audit.Entry("incident_raised", element=job.element, after={
+            "handler": job.handler, "attempts": job.attempts, "error": error[:500]})])
 
 
 def sweep(limit: int = 500) -> int:

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from guardian.models import UserObjectPermissionBase
 
 
 class ProcessDefinition(models.Model):
@@ -60,7 +60,6 @@ class ProcessInstance(models.Model):
         _("status"), max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
     )
     state = models.BinaryField(_("workflow state"))
-    serializer_version = models.CharField(_("serializer version"), max_length=16)
     revision = models.PositiveIntegerField(_("revision"), default=1)
     body = models.CharField(_("owning body"), max_length=100, blank=True, db_index=True)
     subject = models.CharField(
@@ -195,6 +194,9 @@ class AuditStream(models.Model):
     class Meta:
         verbose_name = _("audit stream")
         verbose_name_plural = _("audit streams")
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.seq}"
 
 
 class CalendarDay(models.Model):
@@ -336,6 +338,9 @@ class MessageSubscription(models.Model):
         constraints = [models.UniqueConstraint(fields=["instance", "task_id"], name="subscription_task")]
         indexes = [models.Index(fields=["name", "correlation_key"], name="subscription_lookup")]
 
+    def __str__(self) -> str:
+        return f"{self.name} [{self.correlation_key}]"
+
 
 class MessageStatus(models.TextChoices):
     RECEIVED = "received", _("Being delivered")
@@ -387,8 +392,13 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["user", "read_at", "created_at"], name="notification_inbox")]
 
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message[:60]}"
+
 
 # --- Object permissions (django-guardian, direct foreign keys: integer/uuid joins, no text casts) --
+# Per user only: work reaches people, and a role's open tasks are found through the task table's
+# candidate_group and body columns (engine.grants).
 
 
 class TaskUserObjectPermission(UserObjectPermissionBase):
@@ -399,14 +409,6 @@ class TaskUserObjectPermission(UserObjectPermissionBase):
         verbose_name_plural = _("task permissions (user)")
 
 
-class TaskGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="group_grants")
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        verbose_name = _("task permission (group)")
-        verbose_name_plural = _("task permissions (group)")
-
-
 class ProcessInstanceUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="user_grants")
 
@@ -414,10 +416,3 @@ class ProcessInstanceUserObjectPermission(UserObjectPermissionBase):
         verbose_name = _("process permission (user)")
         verbose_name_plural = _("process permissions (user)")
 
-
-class ProcessInstanceGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="group_grants")
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        verbose_name = _("process permission (group)")
-        verbose_name_plural = _("process permissions (group)")

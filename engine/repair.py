@@ -5,6 +5,7 @@ of its definition. Every action is one locked step and one audit event naming th
 reason; cancelling lives in ``engine.services``.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -12,13 +13,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, conf, grants, projection, state, steps
+from .data import required_reason
 from .exceptions import Conflict, InstanceNotRunning, InvalidData, TaskNotOpen
 from .models import Incident, InstanceStatus, Job, JobStatus, ProcessDefinition, ProcessInstance, Task, TaskStatus
-from .services import required_reason
+from .queueing import enqueue
 
 
 def suspend(instance, *, actor, reason: str) -> ProcessInstance:
@@ -48,8 +51,6 @@ def _set_status(instance, actor, reason, expected, new, action, refusal) -> Proc
 
 def retry_incident(incident: Incident | int, *, actor, reason: str) -> Incident:
     """Give a failed job a fresh set of attempts, or let the timer sweep take the instance again."""
-    from .jobs import enqueue
-
     reason = required_reason(reason)
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=getattr(incident, "pk", incident))
@@ -61,17 +62,14 @@ def retry_incident(incident: Incident | int, *, actor, reason: str) -> Incident:
             Job.objects.filter(pk=incident.job_id).update(  # attempt numbers go on: they name each try
                 status=JobStatus.PENDING, max_attempts=F("attempts") + conf.get("JOB_MAX_ATTEMPTS"), run_after=now,
                 locked_until=None)
-            transaction.on_commit(lambda job_id=incident.job_id: enqueue(job_id))
+            transaction.on_commit(functools.partial(enqueue, incident.job_id))
         else:
             instance.next_timer_at = now
         incident.resolved_at, incident.resolved_by = now, actor if getattr(actor, "pk", None) else None
         incident.save(update_fields=["resolved_at", "resolved_by"])
-        events = audit.chain_for_instance(instance, [audit.Entry(
-            "incident_retried", actor=actor, element=incident.element,
-            after={"incident": incident.pk, "kind": incident.kind, "reason": reason})], now)
-        ProcessInstance.objects.filter(pk=instance.pk).update(
-            next_timer_at=instance.next_timer_at, audit_seq=instance.audit_seq, audit_head=instance.audit_head)
-        audit.AuditEvent.objects.bulk_create(events)
+        audit.append(instance, [audit.Entry("incident_retried", actor=actor, element=incident.element, after={
+            "incident": incident.pk, "kind": incident.kind, "reason": reason})], at=now)
+        ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_at=instance.next_timer_at)
     return incident
 
 
@@ -91,12 +89,9 @@ def reassign(task: Task, *, assignee, actor, reason: str) -> Task:
         row.save(update_fields=["assignee"])
         if assignee is not None:
             grants.grant(row, assignee.pk)
-        events = audit.chain_for_instance(instance, [audit.Entry(
-            "task_reassigned", actor=actor, task_id=row.pk, element=row.bpmn_id, before={"assignee": before},
-            after={"assignee": row.assignee_id, "reason": reason})], timezone.now())
-        ProcessInstance.objects.filter(pk=instance.pk).update(audit_seq=instance.audit_seq,
-                                                              audit_head=instance.audit_head)
-        audit.AuditEvent.objects.bulk_create(events)
+        audit.append(instance, [audit.Entry("task_reassigned", actor=actor, task_id=row.pk, element=row.bpmn_id,
+                                            before={"assignee": before},
+                                            after={"assignee": row.assignee_id, "reason": reason})])
     return row
 
 
@@ -108,7 +103,7 @@ class MigrationProblem:
 
 class MigrationRefused(Conflict):
     code = "migration_refused"
-    default_message = _("The instance cannot move to this version.")
+    default_message = gettext_lazy("The instance cannot move to this version.")  # read in the caller's language
 
     def __init__(self, problems: list[MigrationProblem]):
         self.problems = problems

@@ -3,13 +3,19 @@
 A completion runs about ten statements; through the ORM each costs 0.2–0.8 ms of query compiling,
 model building and (for inserts) RETURNING rows on top of the database round trip — more than a
 third of a step's CPU. These are the hot ones: lock the instance, re-read the task, store the
-instance, close tasks, insert the step's new rows, look up assignees. They are portable SQL
-(PostgreSQL and SQLite) built from the models' own table and column names.
+instance, close tasks, insert the step's new rows, delete grants and drafts, look up assignees.
+They are portable SQL (PostgreSQL and SQLite) built from the models' own table and column names.
+This module is the one home of hand-built SQL: other apps call these functions.
 """
 
 import functools
+import re
+from datetime import date, datetime, timedelta
 
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Field, Model
+from django.utils import timezone
 
 from .models import ProcessInstance, Task
 
@@ -36,7 +42,7 @@ def _converters(model, vendor: str) -> list:
 
 def _from_row(model, fields, row):
     converted = []
-    for (column, converters), value in zip(_converters(model, connection.vendor), row):
+    for (column, converters), value in zip(_converters(model, connection.vendor), row, strict=True):
         for converter in converters:
             value = converter(value, column, connection)
         converted.append(value)
@@ -90,9 +96,9 @@ def fetch_with(model, relation: str, where: str, params: list) -> list:
 
 def store_instance(instance: ProcessInstance, previous_revision: int) -> bool:
     """Write the step's fields only if the revision is still the one read."""
-    fields = [ProcessInstance._meta.get_field(name) for name in _STORED]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    values = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    fields = [_table_field(ProcessInstance, name) for name in _STORED]
+    assignments = ", ".join(f"{connection.ops.quote_name(column)} = %s" for _, column in fields)
+    values = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f, _ in fields]
     table = connection.ops.quote_name(ProcessInstance._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s AND revision = %s",
@@ -133,12 +139,46 @@ def insert(model, objects: list, *, ignore_conflicts: bool = False) -> None:
             cursor.execute(f"{verb} INTO {table} ({columns}) VALUES {rows_sql}{suffix}", chunk)
 
 
+def delete_where(model, *, any_of: list[dict] | None = None, **equal) -> int:
+    """One plain DELETE of the rows whose columns equal the given values (a list or tuple: any of
+    them), and, with ``any_of``, that match one of those column sets. Only for rows nothing refers to
+    and no signal watches (grants, drafts): the ORM's delete would read them first, for cascades."""
+    quote = connection.ops.quote_name
+    conditions, params = [], []
+
+    def column(name):
+        field = model._meta.get_field(name)
+        return field, quote(field.column)
+
+    for name, value in equal.items():
+        field, col = column(name)
+        values = list(value) if isinstance(value, (list, tuple, set)) else [value]
+        if not values:
+            return 0
+        conditions.append(f"{col} IN ({', '.join(['%s'] * len(values))})")
+        params += [field.get_db_prep_value(v, connection) for v in values]
+    if any_of is not None:
+        if not any_of:
+            return 0
+        alternatives = []
+        for match in any_of:
+            parts = []
+            for name, value in match.items():
+                field, col = column(name)
+                parts.append(f"{col} = %s")
+                params.append(field.get_db_prep_value(value, connection))
+            alternatives.append("(" + " AND ".join(parts) + ")")
+        conditions.append("(" + " OR ".join(alternatives) + ")")
+    where = " AND ".join(conditions) or "1 = 1"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE {where}", params)
+        return cursor.rowcount
+
+
 def user_ids(usernames: list[str]) -> dict[str, int]:
     """Active users by username."""
-    from django.contrib.auth import get_user_model
-
     model = get_user_model()
-    name = connection.ops.quote_name(model._meta.get_field(model.USERNAME_FIELD).column)
+    name = connection.ops.quote_name(_table_field(model, model.USERNAME_FIELD)[1])
     placeholders = ", ".join(["%s"] * len(usernames))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {name}, id FROM {connection.ops.quote_name(model._meta.db_table)} "
@@ -146,5 +186,92 @@ def user_ids(usernames: list[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+def _table_field(model: type[Model], name: str) -> tuple[Field, str]:
+    """``model``'s field ``name`` and its column: only a field stored in the table, which always has one."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None
+    return field, field.column
+
+
 def _db_uuid(value):
     return Task._meta.pk.get_db_prep_value(value, connection)
+
+
+# --- ORM queries compiled once, run with new values ---------------------------------------------
+# Some reads are stated as querysets, so that their rules live with their models, yet run on every
+# request, where compiling the queryset would cost more than running it. They are compiled once per
+# database vendor and time zone from stand-in values; each call only puts its own values in.
+
+_COMPILED: dict[tuple, tuple[str, dict]] = {}
+_PLACEHOLDER = re.compile("%%|%s")
+
+
+def run_compiled(build, **values) -> list[tuple]:
+    """Raw rows (no converters) of the queryset ``build(**values)``, compiled on first use only.
+    ``build`` is a module-level function; each value an int, a str or a date that the queryset only
+    compares with (``_compile`` refuses a value it derives others from, which could not be filled in)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    key = (build, tuple(values), db.vendor, timezone.get_current_timezone_name())
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = _compile(db, build, values)
+    sql, params = compiled
+    params = params.copy()
+    for name, value in values.items():
+        params[name] = _as_param(db, value)
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _as_param(db, value):
+    """A value as the ORM hands it to the database driver when comparing with it."""
+    return db.ops.adapt_datefield_value(value) if isinstance(value, date) else value
+
+
+def _stand_in(name: str, value, serial: int):
+    """A value of the same kind that no query holds as a constant."""
+    if isinstance(value, (bool, datetime)) or not isinstance(value, (int, str, date)):
+        raise TypeError(f"run_compiled: {name}={value!r}: only an int, a str or a date can be filled in")
+    if isinstance(value, int):
+        return -7919 - serial
+    if isinstance(value, str):
+        return f"\x00{name}\x00{serial}"
+    return date(2900, 1, 1) + timedelta(days=serial)
+
+
+def _compile(db, build, values: dict) -> tuple[str, dict]:
+    """The SQL of ``build`` with named placeholders (the names of ``values``, ``_<n>`` for constants)
+    and the constants. Named, because SQLite's cursor wrapper rewrites positional ones with a regular
+    expression on every call. Compiled twice with different stand-ins: a parameter that differs
+    between the two but is no stand-in (a value derived from one, such as the next day) is refused
+    rather than left stale."""
+    where = build.__qualname__
+    if any(name.startswith("_") for name in values):
+        raise ValueError(f"run_compiled: {where}: names starting with _ are the constants'")
+    rounds = []
+    for round_ in (0, 1):
+        stand_ins = {name: _stand_in(name, value, 2 * position + round_)
+                     for position, (name, value) in enumerate(values.items())}
+        rounds.append((stand_ins, *build(**stand_ins).query.sql_with_params()))
+    (first, sql, params), (second, sql_again, params_again) = rounds
+    if sql != sql_again:
+        raise ValueError(f"run_compiled: the SQL of {where} depends on its values")
+    names, constants = [], {}
+    for index, (one, other) in enumerate(zip(params, params_again, strict=True)):
+        if one == other:
+            names.append(f"_{index}")
+            constants[names[-1]] = one
+            continue
+        name = next((name for name in values
+                     if _as_param(db, first[name]) == one and _as_param(db, second[name]) == other), None)
+        if name is None:
+            raise ValueError(f"run_compiled: parameter {index} of {where} is derived from a value")
+        names.append(name)
+    if unused := set(values) - set(names):
+        raise ValueError(f"run_compiled: {where} does not use {', '.join(sorted(unused))}")
+    if sum(found[0] == "%s" for found in _PLACEHOLDER.finditer(sql)) != len(names):
+        raise ValueError(f"run_compiled: the placeholders of {where} do not match its parameters")
+    placeholders = iter(names)
+    named = _PLACEHOLDER.sub(lambda found: "%%" if found[0] == "%%" else f"%({next(placeholders)})s", sql)
+    return named, constants

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import (
@@ -39,7 +40,6 @@ from RestrictedPython.Limits import limited_builtins
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
-from django.utils.translation import gettext as _
 
 from . import conf
 from .exceptions import SandboxViolation, ScriptError
@@ -157,7 +157,7 @@ def check_source(source: str, mode: str) -> list[tuple[int | None, str]]:
     try:
         compile_script(source, mode)
     except ScriptPolicyError as err:
-        problems = []
+        problems: list[tuple[int | None, str]] = []
         for message in err.details.get("errors", []):
             match = re.match(r"Line (\d+):\s*(.*)", message)
             problems.append((int(match.group(1)), match.group(2)) if match else (None, message))
@@ -212,9 +212,9 @@ class _Budget:
         return left << right
 
     def pow(self, base, exponent, modulo=None):
-        if isinstance(base, int) and isinstance(exponent, int) and modulo is None and abs(base) > 1:
-            if exponent * abs(base).bit_length() > 64_000:
-                self.too_big(exponent * abs(base).bit_length())
+        if (isinstance(base, int) and isinstance(exponent, int) and modulo is None and abs(base) > 1
+                and exponent * abs(base).bit_length() > 64_000):
+            self.too_big(exponent * abs(base).bit_length())
         return pow(base, exponent, modulo) if modulo is not None else base**exponent
 
     def range(self, *args):

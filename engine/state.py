@@ -7,14 +7,16 @@ Two things keep the cost of a step proportional to the instance's *active* state
 - ``compact`` cuts the finished trunk of the task tree. SpiffWorkflow keeps every task forever
   and a loop drawn as a gateway back-edge makes the tree one level deeper per round, so each
   step walks (and each save writes) the whole history; past depth 1,000 its iterator stops
-  seeing tasks and reports the process complete although no end event was reached
-  (``../shared/anchors/SPIFFWORKFLOW.md`` §1). History lives in the audit log instead.
+  seeing tasks and reports the process complete although no end event was reached (measured
+  with SpiffWorkflow 3.2.0; ``bench`` shows it: docs/BENCHMARKS.md). History lives in the audit
+  log instead.
 """
 
 import json
 import zlib
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -25,9 +27,10 @@ from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.util.task import TaskState
 
 from . import bpmn_specs, expressions, handlers, sandbox
-from .exceptions import ScriptError
+from .exceptions import EngineInvariantError, ScriptError
 
-#: Stored with each instance: SpiffWorkflow's format plus ours (spec stripped, tree compacted, deflated).
+#: Stored inside each state: SpiffWorkflow's format plus ours (spec stripped, tree compacted,
+#: deflated); ``load`` reads only this one.
 SERIALIZER_VERSION = f"{SPIFF_VERSION}+q1z"
 
 # Our service-task spec serializes like SpiffWorkflow's (spec diffs for migrations convert specs).
@@ -84,8 +87,15 @@ def as_dict(stored: bytes | memoryview) -> dict:
 
 
 def load(spec, subprocess_specs, stored: bytes | memoryview) -> BpmnWorkflow:
-    """Rebuild a workflow from ``dump`` output and the cached spec; the script engine is attached."""
+    """Rebuild a workflow from ``dump`` output and the cached spec; the script engine is attached.
+    A state written in another format (by another release) is refused, never half-read: an upgrade
+    that changes the format must migrate stored states first."""
     dct = as_dict(stored)
+    version = dct.get("serializer_version")
+    if version != SERIALIZER_VERSION:
+        raise EngineInvariantError(
+            _("The stored process state has format %(found)s, which this version (format %(known)s) cannot read.")
+            % {"found": version, "known": SERIALIZER_VERSION})
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE, deserializing=True)
     workflow.tasks = {UUID(k): _REGISTRY.restore(v, workflow=workflow) for k, v in dct["tasks"].items()}
     workflow.task_tree = workflow.tasks[UUID(dct["root"])]
@@ -206,7 +216,7 @@ def _compact_one(workflow) -> int:
         if task.id not in kept_ids:
             del tasks[task.id]
             removed += 1
-    for parent, child in zip(new_chain, new_chain[1:]):
+    for parent, child in zip(new_chain, new_chain[1:], strict=False):
         parent._children = [child.id]
         child._parent = parent.id
     return removed

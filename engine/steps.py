@@ -11,15 +11,12 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.util.task import TaskState
 
-from . import audit, conf, definitions, grants, live, projection, rows, state
+from . import audit, conf, correlation, definitions, grants, handlers, live, projection, queueing, rows, state, waits
 from .exceptions import Conflict, EngineInvariantError, InstanceNotRunning, ScriptError
 from .models import (
     AuditEvent,
@@ -112,7 +109,7 @@ class Step:
         self.assigned_completed: dict = {}  # completed task id -> its assignee's id (grants to revoke)
         self.notifications: list[Notification] = []
         self.before_tasks = {} if insert else state.ready_human_tasks(workflow)
-        self.before_messages = {} if insert else waiting_messages(workflow)
+        self.before_messages = {} if insert else waits.waiting_messages(workflow)
         self.absorbed: set = set()
 
     @classmethod
@@ -127,8 +124,6 @@ class Step:
         """Run ``first`` (a user task being completed) and then everything automatic up to the next
         wait. Compacts every few hundred automatic tasks so a long automatic loop stays correct, and
         stops a runaway loop that never reaches a wait state."""
-        from . import handlers
-
         limit = conf.get("MAX_TASKS_PER_STEP")
         count = 0
         workflow = self.workflow
@@ -142,14 +137,12 @@ class Step:
                 raise ScriptError(_("The process ran %(n)s tasks without reaching a wait state and was stopped.")
                                   % {"n": limit})
 
-        from .messaging import absorb_buffered
-
         with handlers.context(lambda spiff_task: StepContext(self, spiff_task)):
             if first is not None:
                 first.run()
             workflow.refresh_timers()
             workflow.do_engine_steps(did_complete_task=after_task)
-            absorb_buffered(self)
+            correlation.absorb_buffered(self)
 
     def _plan_grants(self, plan: Plan, after: dict) -> None:
         """Who loses and who gains access with this step (see ``engine.grants``)."""
@@ -179,7 +172,7 @@ class Step:
                 raise EngineInvariantError(_("The process has no task left but never reached an end event."))
             instance.ended_at = now
         after_commit: list = []
-        new_jobs = _new_jobs(self, after_commit=after_commit)  # marks the requests queued: before dump
+        new_jobs = queueing.jobs_of_step(self, after_commit=after_commit)  # marks the requests queued: before dump
         serialized = state.dump(workflow)
         if len(serialized) > conf.get("MAX_STATE_SIZE"):
             raise ScriptError(_("The process data grew too large to store (%(size)s bytes).")
@@ -202,15 +195,15 @@ class Step:
             self.entries.append(audit.Entry("task_cancelled", actor=self.actor, task_id=task_id,
                                             element=self.before_tasks[task_id].task_spec.bpmn_id or ""))
 
-        after_messages = waiting_messages(workflow)
+        after_messages = waits.waiting_messages(workflow)
         plan.dropped_subscriptions = [t for t in self.before_messages if t not in after_messages]
         for task_id, spiff_task in after_messages.items():
             if task_id not in self.before_messages:
                 plan.new_subscriptions.append(MessageSubscription(
                     instance=instance, task_id=task_id, name=spiff_task.task_spec.event_definition.name,
-                    correlation_key=correlation_key(spiff_task, instance)))
+                    correlation_key=correlation.correlation_key(spiff_task, instance)))
         plan.notifications = self.notifications
-        instance.next_timer_at = next_timer(workflow) if instance.status == InstanceStatus.RUNNING else None
+        instance.next_timer_at = waits.next_timer(workflow) if instance.status == InstanceStatus.RUNNING else None
 
         instance.state, instance.revision = serialized, instance.revision + 1
         plan.events = audit.chain_for_instance(instance, self.entries, now)
@@ -253,66 +246,6 @@ def write(plans: list[Plan]) -> None:
     for plan in plans:
         for callback in plan.after_commit:
             transaction.on_commit(callback)
-
-
-def waiting_messages(workflow) -> dict:
-    """Catch events waiting for a message, by task id."""
-    return {
-        task.id: task for task in workflow.event_manager.tasks.values()
-        if task.state == TaskState.WAITING
-        and isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
-    }
-
-
-def correlation_key(spiff_task, instance: ProcessInstance) -> str:
-    """The key a waiting message is matched on: the ``correlationKey`` expression of the catch event
-    (evaluated against its data), else the instance's business key."""
-    expression = (spiff_task.task_spec.extensions.get("properties") or {}).get("correlationKey")
-    if expression:
-        value = state.SCRIPT_ENGINE.evaluate(spiff_task, expression)
-        return "" if value is None else str(value)[:200]
-    return instance.business_key
-
-
-def waiting_start_timer(instance: ProcessInstance) -> bool:
-    """True if the instance is still waiting on its timer start event (nothing has happened yet)."""
-    info = info_of(instance.definition_id)
-    workflow = state.load(info.spec, info.subprocess_specs, ProcessInstance.objects.get(pk=instance.pk).state)
-    return any(type(t.task_spec).__name__ == "StartEvent" and t.state == TaskState.WAITING
-               for t in workflow.tasks.values())
-
-
-def next_timer(workflow) -> datetime | None:
-    """The earliest due time of the timers the workflow waits for."""
-    due = []
-    for task in workflow.event_manager.tasks.values():
-        definition = getattr(task.task_spec, "event_definition", None)
-        if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
-            continue
-        value = definition.details(task).value
-        if value is None:  # not evaluated yet: due at once, the next sweep evaluates it
-            due.append(datetime.min.replace(tzinfo=UTC))
-        elif isinstance(value, str):
-            due.append(datetime.fromisoformat(value))
-    return min(due) if due else None
-
-
-def _new_jobs(step: Step, *, after_commit: list) -> list:
-    """Rows for the background service tasks this step started (SpiffWorkflow leaves them STARTED)."""
-    from . import jobs
-
-    rows = []
-    for spiff_task in state.all_tasks(step.workflow):
-        request = spiff_task.internal_data.get("job")
-        if spiff_task.state != TaskState.STARTED or not request or request.get("queued"):
-            continue
-        job = jobs.new_job(step.instance, spiff_task, request, step.now)
-        request["queued"] = True
-        rows.append(job)
-        step.entries.append(audit.Entry("job_queued", task_id=spiff_task.id, element=job.element,
-                                        after={"handler": job.handler, "job": str(job.pk)}))
-        after_commit.append(lambda job_id=job.pk: jobs.enqueue(job_id))
-    return rows
 
 
 def locked(instance_id, *, actor, now, running: bool = True, check: Callable | None = None) -> Step:

@@ -1,4 +1,5 @@
-"""Celery entry points: thin, idempotent wrappers; the database holds the truth."""
+"""Celery entry points: thin, idempotent wrappers; the database holds the truth. The engine sends
+``engine.run_job`` by name (``engine.queueing``), so nothing below imports this module."""
 
 from celery import shared_task
 

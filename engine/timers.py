@@ -15,7 +15,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import audit, conf, steps
 from .exceptions import EngineError
-from .models import AuditEvent, Incident, InstanceStatus, ProcessInstance
+from .failures import script_error
+from .models import Incident, InstanceStatus, ProcessInstance
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def fire_due(*, limit: int | None = None, now=None) -> int:
     """Fire the timers due now, one batch; returns how many due instances it took."""
     now = now or timezone.now()
     limit = limit or conf.get("TIMER_BATCH")
-    failed = []
+    failed: list[tuple[ProcessInstance, SpiffWorkflowException | EngineError]] = []
     with transaction.atomic():
         due = list(ProcessInstance.objects.select_for_update(skip_locked=True)
                    .filter(status=InstanceStatus.RUNNING, next_timer_at__lte=now)
@@ -38,25 +39,21 @@ def fire_due(*, limit: int | None = None, now=None) -> int:
             except (SpiffWorkflowException, EngineError) as err:
                 failed.append((instance, err))
         steps.write(plans)
-        for instance, err in failed:
-            _incident(instance, err, now)
+        for instance, error in failed:
+            _incident(instance, error, now)
     return len(due)
 
 
-def _incident(instance: ProcessInstance, err: Exception, now) -> None:
+def _incident(instance: ProcessInstance, err: SpiffWorkflowException | EngineError, now) -> None:
     """Record why a timer step failed, and stop sweeping the instance until it is repaired."""
-    from .services import script_error
-
     error = script_error(err) if isinstance(err, SpiffWorkflowException) else err
     message = str(getattr(error, "message", error))
     fresh = ProcessInstance.objects.get(pk=instance.pk)  # the batch write did not include it
     Incident.objects.create(instance=fresh, kind=Incident.Kind.TIMER, element=error.details.get("element", ""),
                             message=message[:4000])
-    events = audit.chain_for_instance(fresh, [audit.Entry("incident_raised", element=error.details.get("element", ""),
-                                                          after={"kind": "timer", "error": message[:500]})], now)
-    ProcessInstance.objects.filter(pk=fresh.pk).update(next_timer_at=None, audit_seq=fresh.audit_seq,
-                                                       audit_head=fresh.audit_head)
-    AuditEvent.objects.bulk_create(events)
+    audit.append(fresh, [audit.Entry("incident_raised", element=error.details.get("element", ""),
+                                     after={"kind": "timer", "error": message[:500]})], at=now)
+    ProcessInstance.objects.filter(pk=fresh.pk).update(next_timer_at=None)
     logger.warning("timer step of %s failed: %s", fresh.pk, message)
 
 

@@ -6,14 +6,14 @@ reasonable size, and its task must still be open.
 
 import json
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
+from engine import rows
+from engine.data import refuse_nul
 from engine.exceptions import InvalidData, TaskNotOpen
 from engine.models import Task, TaskStatus
 
 from .models import FormDraft
-from .validation import check_storable
 
 MAX_DRAFT_BYTES = 100_000
 
@@ -28,7 +28,7 @@ def _checked(data) -> dict:
     if size > MAX_DRAFT_BYTES:
         raise InvalidData(_("A draft may hold at most %(kb)s kB.") % {"kb": MAX_DRAFT_BYTES // 1000},
                           errors={"": [_("Too large.")]})
-    check_storable(data)
+    refuse_nul(data)
     return data
 
 
@@ -51,11 +51,6 @@ def discard_draft(*, task: Task, user=None) -> int:
     done); returns how many were dropped."""
     # Nothing refers to a draft: one plain DELETE, without the collector's transaction, lookups
     # and query building (this runs after every completion).
-    table = connection.ops.quote_name(FormDraft._meta.db_table)
-    task_id = FormDraft._meta.get_field("task").get_db_prep_value(task.pk, connection)
-    with connection.cursor() as cursor:
-        if user is None:
-            cursor.execute(f"DELETE FROM {table} WHERE task_id = %s", [task_id])
-        else:
-            cursor.execute(f"DELETE FROM {table} WHERE task_id = %s AND user_id = %s", [task_id, user.pk])
-        return cursor.rowcount
+    if user is None:
+        return rows.delete_where(FormDraft, task=task.pk)
+    return rows.delete_where(FormDraft, task=task.pk, user=user.pk)

@@ -18,3 +18,6 @@ class FormDraft(models.Model):
         verbose_name = _("form draft")
         verbose_name_plural = _("form drafts")
         constraints = [models.UniqueConstraint(fields=["task", "user"], name="draft_task_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.task_id}"

@@ -10,8 +10,8 @@ the engine's ``KNOWN_FORMS`` hook (``keys``). See docs/FORMS.md.
 import copy
 import functools
 import json
-from datetime import date
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -118,11 +118,6 @@ def schema_properties(form_key: str) -> dict[str, dict]:
 def keys() -> set[str]:
     """The form keys BPMN may name: the engine's ``KNOWN_FORMS`` hook."""
     return set(_forms())
-
-
-def all_forms() -> dict[str, dict]:
-    """Every form definition by key (copies)."""
-    return {key: copy.deepcopy(form) for key, form in _forms().items()}
 
 
 def missing(form_keys: Iterable[str]) -> set[str]:

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from engine.data import refuse_nul
 from engine.exceptions import InvalidData
-from engine.services import refuse_nul as check_storable  # also for drafts, which skip the engine
 
 from . import messages, people, registry
 
@@ -13,7 +13,7 @@ def validate(form_key: str, data) -> None:
 
     Every problem is reported at once, so a person can fix the whole form in one go.
     """
-    if form_key not in registry.keys():
+    if registry.missing([form_key]):
         raise InvalidData(_("The form '%(form)s' does not exist.") % {"form": form_key})
     ui_fields = registry.ui_fields(form_key)
     errors: dict[str, list[str]] = {}
@@ -35,7 +35,7 @@ def validate_task(task, data) -> None:
     if not isinstance(data, dict):
         must = _("Must be %(type)s.") % {"type": messages.TYPE_NAMES["object"]}
         raise InvalidData(_("The data must be a JSON object."), errors={"": [must]})
-    check_storable(data)
+    refuse_nul(data)
     if not task.form_key:
         return
     validate(task.form_key, data)

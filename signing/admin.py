@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from engine.admin import ReadOnlyAdmin
 
-from . import certificates, trust
+from . import certificates, pki, trust
 from .models import (
     DocumentFile,
     RevocationList,
@@ -55,10 +55,9 @@ class TrustAnchorForm(forms.ModelForm):
         fields = ("trust_list", "is_root")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
-            from . import pki
-
             self.parsed = pki.load_certificate(_read(data.get("certificate")))
         except ValueError:
             raise forms.ValidationError(_("The file does not hold a certificate.")) from None
@@ -79,10 +78,10 @@ class TrustAnchorAdmin(admin.ModelAdmin):
     search_fields = ("subject", "fingerprint")
     readonly_fields = ("subject", "fingerprint", "added_at")
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = TrustAnchorForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request, obj=None):
         return ("trust_list", "certificate", "is_root") if obj is None else (
@@ -106,10 +105,9 @@ class RevocationListForm(forms.ModelForm):
         fields = ("source_url",)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
-            from . import pki
-
             self.parsed = pki.load_crl(_read(data.get("crl")))
         except ValueError:
             raise forms.ValidationError(_("The file does not hold a CRL.")) from None
@@ -131,10 +129,10 @@ class RevocationListAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = RevocationListForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request, obj=None):
         return ("crl", "source_url") if obj is None else (
@@ -159,23 +157,24 @@ class CertificateForm(forms.ModelForm):
                   "pkcs11_token_label", "pkcs11_key_label", "secret_ref", "stamp_width_mm", "active")
 
     def clean(self):
-        data = super().clean()
-        from . import pki
-
+        super().clean()
+        data = self.cleaned_data
         try:
             self.parsed = pki.load_certificate(_read(data.get("certificate")))
             chain_file = data.get("chain")
-            self.chain = pki.load_certificates(_read(chain_file)) if chain_file else []
+            self.parsed_chain = pki.load_certificates(_read(chain_file)) if chain_file else []
         except ValueError:
             raise forms.ValidationError(_("The file does not hold a certificate.")) from None
         return data
 
     def save(self, commit=True):  # the admin's save_form: store now, parsed from the file
         data = self.cleaned_data
-        location = {field: data.get(field) or "" for field in (
-            "pkcs12_path", "pkcs11_module", "pkcs11_token_label", "pkcs11_key_label", "secret_ref")}
+        location = certificates.KeyLocation(
+            pkcs12_path=data.get("pkcs12_path") or "", pkcs11_module=data.get("pkcs11_module") or "",
+            pkcs11_token_label=data.get("pkcs11_token_label") or "",
+            pkcs11_key_label=data.get("pkcs11_key_label") or "", secret_ref=data.get("secret_ref") or "")
         record = certificates.register_certificate(
-            certificate=self.parsed, kind=data["kind"], key_storage=data["key_storage"], chain=self.chain,
+            certificate=self.parsed, kind=data["kind"], key_storage=data["key_storage"], chain=self.parsed_chain,
             trust_list=data["trust_list"].name if data.get("trust_list") else None, body=data.get("body") or "",
             user=data.get("user"), stamp_width_mm=data.get("stamp_width_mm"), **location)
         if record.active != data.get("active", True):
@@ -199,10 +198,10 @@ class SigningCertificateAdmin(admin.ModelAdmin):
     EDITABLE = ("kind", "user", "body", "trust_list", "key_storage", "pkcs12_path", "pkcs11_module",
                 "pkcs11_token_label", "pkcs11_key_label", "secret_ref", "stamp_width_mm", "active")
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = CertificateForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -6,7 +6,9 @@ what the database says can never disagree with what a signature will carry.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import TypedDict, Unpack
 
 from django.utils import timezone
 
@@ -14,10 +16,21 @@ from . import pki
 from .models import HolderKind, KeyStorage, SigningCertificate, TrustList
 
 
+class KeyLocation(TypedDict, total=False):
+    """Where a certificate's private key lives: the fields of ``SigningCertificate`` that say so."""
+
+    pkcs12_path: str
+    pkcs11_module: str
+    pkcs11_token_label: str
+    pkcs11_key_label: str
+    secret_ref: str
+
+
 def register_certificate(*, certificate: pki.CertificateLike, kind: str, key_storage: str,
-                         chain: list[pki.CertificateLike] = (), trust_list: str | None = None,
+                         chain: Sequence[pki.CertificateLike] = (), trust_list: str | None = None,
                          holder_name: str = "", body: str = "", user=None, stamp_image: bytes | None = None,
-                         stamp_width_mm: float | None = None, **key_location) -> SigningCertificate:
+                         stamp_width_mm: float | None = None,
+                         **key_location: Unpack[KeyLocation]) -> SigningCertificate:
     """Create or update the record of a certificate (keyed by its fingerprint).
 
     ``key_location`` takes the fields of the key's place: ``pkcs12_path``, ``pkcs11_module``,
@@ -52,19 +65,6 @@ def register_certificate(*, certificate: pki.CertificateLike, kind: str, key_sto
             del fields[optional]
     record, _ = SigningCertificate.objects.update_or_create(fingerprint=pki.fingerprint(cert), defaults=fields)
     return record
-
-
-def certificates_for(*, user=None, body: str = "", kind: str | None = None):
-    """Active, currently valid certificates of a user or a body, newest first."""
-    now = timezone.now()
-    rows = SigningCertificate.objects.filter(active=True, not_before__lte=now, not_after__gte=now)
-    if user is not None:
-        rows = rows.filter(user=user)
-    if body:
-        rows = rows.filter(body=body)
-    if kind:
-        rows = rows.filter(kind=kind)
-    return rows.order_by("-not_after")
 
 
 def expiring(*, within_days: int = 30):

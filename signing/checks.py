@@ -8,6 +8,7 @@ document waiting ("Chờ ký") and shows the error's Vietnamese message.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509
@@ -43,7 +44,7 @@ def check_validity_period(cert: asn1_x509.Certificate, *, at: datetime | None = 
 
 
 def check_certificate(cert: asn1_x509.Certificate, *, validation_context: ValidationContext,
-                      intermediates: list[asn1_x509.Certificate] = (), trust_list: str = "",
+                      intermediates: Sequence[asn1_x509.Certificate] = (), trust_list: str = "",
                       at: datetime | None = None) -> None:
     """Raise a ``CertificateError`` unless ``cert`` may sign now. Returns nothing on success."""
     check_validity_period(cert, at=at)

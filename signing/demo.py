@@ -14,6 +14,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -71,6 +72,8 @@ def _build(directory: Path, secret: bytes) -> None:
 
 def _load(directory: Path, label: str, secret: bytes) -> tuple[test_pki.Issued, list]:
     key, cert, chain = pkcs12.load_key_and_certificates((directory / f"{label}.p12").read_bytes(), secret)
+    # _build wrote every file with the test PKI's key and certificate.
+    assert cert is not None and isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
     return test_pki.Issued(label=label, cert=cert, key=key), list(chain)
 
 

@@ -1,27 +1,25 @@
 """Typed errors of the signing app.
 
-Every error carries a user-facing message (English source, Vietnamese through the catalog) and a
-stable ``code`` so an API view can map it to problem details and a background job can decide
-whether to retry: none of these is worth retrying, except ``TimestampUnavailable``.
+Every error carries a user-facing message (English source, Vietnamese through the catalog), a
+stable ``code`` and the HTTP ``status`` it answers with (``engine.exceptions.QuytrinhError``), so
+the API renders it without knowing it and a background job can decide whether to retry: none of
+these is worth retrying, except ``TimestampUnavailable``. 409: the state does not allow it (request
+closed or expired, field already signed); 404: no such request; 503: the timestamp authority did
+not answer; 422 for the rest: the document or certificate cannot be signed as asked (S15).
 """
 
 from django.utils.translation import gettext_lazy as _
 
+from engine.exceptions import QuytrinhError
 
-class SigningError(Exception):
-    """Base class: signing or verification could not be done as asked."""
+
+class SigningError(QuytrinhError):
+    """Base class: signing or verification could not be done as asked (422: the request was
+    understood, but the document or certificate cannot be signed as asked)."""
 
     code = "signing_error"
+    status = 422
     default_message = _("The document could not be signed.")
-
-    def __init__(self, message=None, **params):
-        self.params = params
-        self.message = message if message is not None else self.default_message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        text = str(self.message)
-        return text % self.params if self.params else text
 
 
 # --- certificate checks before signing (S15) ----------------------------------------------------
@@ -90,6 +88,7 @@ class InvalidDocument(SigningError):
 
 class SignatureFieldError(SigningError):
     code = "signature_field"
+    status = 409
     default_message = _("The signature field '%(field)s' is missing or already signed.")
 
 
@@ -109,6 +108,8 @@ class ExternalKeyOnly(KeyUnavailable):
 
 class TimestampUnavailable(SigningError):
     code = "timestamp_unavailable"
+    status = 503
+    retry_after = 30
     default_message = _("The timestamp authority did not answer; try again later.")
 
 
@@ -120,16 +121,19 @@ class SignatureRequestError(SigningError):
 
 class SignatureRequestNotFound(SignatureRequestError):
     code = "signature_request_not_found"
+    status = 404
     default_message = _("There is no such signing request.")
 
 
 class SignatureRequestExpired(SignatureRequestError):
     code = "signature_request_expired"
+    status = 409
     default_message = _("The signing request expired; prepare the document for signing again.")
 
 
 class SignatureRequestClosed(SignatureRequestError):
     code = "signature_request_closed"
+    status = 409
     default_message = _("The signing request is already %(status)s.")
 
 

@@ -24,6 +24,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
@@ -90,7 +91,9 @@ async def _digest(plan: SigningPlan, pdf: bytes, signer: signers.ExternalSigner)
     existing = stamps.find_signature_field(writer.prev, plan.field_name)
     if existing is not None and existing.signed:
         raise exceptions.SignatureFieldError(field=plan.field_name)
-    new_field = None if existing else fields.SigFieldSpec(plan.field_name, on_page=plan.page, box=plan.box)
+    # pyHanko annotates the box as ints but writes any number (as PDF reals); ours are fractional points.
+    field_box = cast("tuple[int, int, int, int] | None", plan.box)
+    new_field = None if existing else fields.SigFieldSpec(plan.field_name, on_page=plan.page, box=field_box)
     pdf_signer = TimedPdfSigner(meta, signer=signer, stamp_style=plan.stamp_style, new_field_spec=new_field,
                                  signing_time=plan.signing_time)
     prepared, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
@@ -98,7 +101,8 @@ async def _digest(plan: SigningPlan, pdf: bytes, signer: signers.ExternalSigner)
     signed_attrs = await signer.signed_attrs(
         prepared.document_digest, "sha256", attr_settings=PdfCMSSignedAttributes(signing_time=plan.signing_time),
         use_pades=True)
-    return prepared, output.getvalue(), signed_attrs
+    # Given no output stream, pyHanko writes to a BytesIO of its own (prepare_rw_output_stream); typed as IO.
+    return prepared, cast(io.BytesIO, output).getvalue(), signed_attrs
 
 
 def prepare_external_signature(*, pdf: bytes, certificate: SigningCertificate, approved_sha256: str,
@@ -117,10 +121,9 @@ def prepare_external_signature(*, pdf: bytes, certificate: SigningCertificate, a
     existing = None
     if idempotency_key:
         existing = SignatureRequest.objects.filter(idempotency_key=idempotency_key).first()
-        live = existing is not None and (existing.status == RequestStatus.COMPLETED or (
-            existing.status == RequestStatus.PENDING and existing.expires_at > timezone.now()))
-        if live:
-            return _as_prepared(existing)
+        if existing is not None and (existing.status == RequestStatus.COMPLETED or (
+                existing.status == RequestStatus.PENDING and existing.expires_at > timezone.now())):
+            return _as_prepared(existing)  # still live
     plan = plan_signature(purpose=purpose, pdf=pdf, certificate=certificate, approved_sha256=approved_sha256,
                           image=image, notation=notation, seal_width_mm=seal_width_mm, field_name=field_name,
                           page=page, box=box, location=location, trust_list=trust_list)
@@ -170,6 +173,7 @@ def _load_open_request(request_id) -> SignatureRequest:
 
 
 def _result(request: SignatureRequest) -> SignedDocument:
+    assert request.result_pdf is not None and request.completed_at is not None  # a completed request has both
     data = bytes(request.result_pdf)
     return SignedDocument(pdf=data, sha256=revisions.sha256(data), field_name=request.field_name,
                           signed_at=request.completed_at, level="B-LT" if b"/DSS" in data else "B-T")
@@ -207,7 +211,7 @@ def complete_external_signature(*, request_id, signature: bytes, certificate: pk
         _note_error(request, "signature value does not verify with the prepared certificate")
         raise
 
-    chain = keys.chain_of(request.certificate) if request.certificate_id else []
+    chain = keys.chain_of(request.certificate) if request.certificate is not None else []  # no query without an id
     # The certificate may have expired or been revoked since step 1: check again (S15).
     vc = validation_context(trust_list=request.trust_list, other_certs=chain)
     check_certificate(prepared_cert, validation_context=vc, intermediates=chain, trust_list=request.trust_list)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -23,7 +24,7 @@ SERIF_FILES = {
     "bold_italic": FONT_DIR / "LiberationSerif-BoldItalic.ttf",
 }
 FAMILY = "QTSerif"
-STAMP_FONT_VERSION = "2"  # bump when _build_stamp_font changes, so cached files are rebuilt  # reportlab names: QTSerif, QTSerif-Bold, QTSerif-Italic, QTSerif-BoldItalic
+STAMP_FONT_VERSION = "2"  # bump when _build_stamp_font changes, so cached files are rebuilt
 
 # Basic Latin, Latin-1, Latin Extended-A (Ă Đ Ĩ Ũ), Ơ/Ư, combining tone marks, Latin Extended
 # Additional (ạ … ỹ), dashes, quotes, ellipsis: everything a Vietnamese official text needs.
@@ -36,6 +37,7 @@ STAMP_UNICODES = (
 @functools.cache
 def register_reportlab_fonts() -> str:
     """Register the serif family with reportlab once per process; returns the family name."""
+    # reportlab's font machinery loads only in processes that render documents.
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -52,8 +54,7 @@ def register_reportlab_fonts() -> str:
 
 
 def _build_stamp_font(source: Path) -> bytes:
-    import io
-
+    # fontTools is needed once, when the stamp font is first built; not at every process start.
     from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.scaleUpem import scale_upem

@@ -65,14 +65,14 @@ def _text_on_arc(image: Image.Image, text: str, *, radius: float, font, fill, to
     total = sum(widths) + spacing * (len(text) - 1)
     angle_span = total / radius
     angle = -math.pi / 2 - angle_span / 2 if top else math.pi / 2 + angle_span / 2
-    for ch, w in zip(text, widths):
+    for ch, w in zip(text, widths, strict=True):
         step = (w + spacing) / radius
         mid = angle + (step / 2 if top else -step / 2)
         side = round(font.size * 1.6)
         glyph = Image.new("RGBA", (side, side), (0, 0, 0, 0))
         ImageDraw.Draw(glyph).text((glyph.width / 2, glyph.height / 2), ch, font=font, fill=fill, anchor="mm")
         rotation = -math.degrees(mid) - 90 if top else -math.degrees(mid) + 90
-        glyph = glyph.rotate(rotation, resample=Image.BICUBIC)
+        glyph = glyph.rotate(rotation, resample=Image.Resampling.BICUBIC)
         gx = cx + radius * math.cos(mid) - glyph.width / 2
         gy = cy + radius * math.sin(mid) - glyph.height / 2
         image.alpha_composite(glyph, (round(gx), round(gy)))

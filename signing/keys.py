@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
@@ -34,7 +34,7 @@ class CachedKeySigner(signers.SimpleSigner):
     """``SimpleSigner`` that keeps the parsed private key instead of re-parsing it per signature."""
 
     def __init__(self, *, private_key, signing_cert: asn1_x509.Certificate,
-                 chain: list[asn1_x509.Certificate] = ()):
+                 chain: Sequence[asn1_x509.Certificate] = ()):
         der = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                         serialization.NoEncryption())
         super().__init__(signing_cert=signing_cert, signing_key=asn1_keys.PrivateKeyInfo.load(der),
@@ -63,7 +63,7 @@ def read_secret(ref: str, *, holder: str) -> str:
 
 
 def signer_from_pkcs12(data: bytes, *, password: str | bytes | None,
-                       extra_chain: list[asn1_x509.Certificate] = ()) -> CachedKeySigner:
+                       extra_chain: Sequence[asn1_x509.Certificate] = ()) -> CachedKeySigner:
     pw = password.encode() if isinstance(password, str) else password
     key, cert, additional = pkcs12.load_key_and_certificates(data, pw or None)
     if key is None or cert is None:
@@ -103,14 +103,15 @@ def open_signer(record: SigningCertificate, *, secret: str | None = None) -> Ite
         yield signer
         return
     if record.key_storage == KeyStorage.PKCS11:
-        with _pkcs11_signer(record, pin=password) as signer:
-            yield signer
+        with _pkcs11_signer(record, pin=password) as token_signer:
+            yield token_signer
         return
     raise exceptions.KeyUnavailable(holder=holder, reason=f"unknown key storage {record.key_storage}")
 
 
 @contextlib.contextmanager
 def _pkcs11_signer(record: SigningCertificate, *, pin: str) -> Iterator[signers.Signer]:
+    # python-pkcs11 loads a native library: only where a token is used.
     from pkcs11 import PKCS11Error
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign import pkcs11 as p11
@@ -129,10 +130,3 @@ def _pkcs11_signer(record: SigningCertificate, *, pin: str) -> Iterator[signers.
                                ca_chain=chain_of(record), use_raw_mechanism=raw)
     finally:
         session.close()
-
-
-def public_key_matches(cert: asn1_x509.Certificate, private_key) -> bool:
-    """Does ``private_key`` belong to ``cert``? (Used when records are imported.)"""
-    public = serialization.load_der_public_key(cert.public_key.dump())
-    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return public.public_bytes(*fmt) == private_key.public_key().public_bytes(*fmt)

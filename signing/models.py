@@ -272,5 +272,7 @@ class DocumentFile(models.Model):
         node, seen = self, set()
         while node.parent_id is not None and node.pk not in seen:
             seen.add(node.pk)
-            node = node.parent
+            parent = node.parent
+            assert parent is not None  # parent_id is set
+            node = parent
         return node

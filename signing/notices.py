@@ -54,15 +54,16 @@ def announce_expiring() -> int:
 
 def _renewed(certificate: SigningCertificate, *, beyond) -> bool:
     return (SigningCertificate.objects.filter(active=True, kind=certificate.kind, holder_name=certificate.holder_name,
-                                              body=certificate.body, user_id=certificate.user_id,
+                                              body=certificate.body, user=certificate.user_id,  # None: IS NULL
                                               not_after__gt=beyond)
             .exclude(pk=certificate.pk).exists())
 
 
 def _keepers(certificate: SigningCertificate) -> set[int]:
     found = set()
-    if certificate.user_id and certificate.user.is_active:
-        found.add(certificate.user_id)
+    user = certificate.user  # no query without a user_id
+    if user is not None and user.is_active:
+        found.add(user.pk)
     holders = engine_conf.hook("ROLE_HOLDERS")
     if certificate.body and holders:
         for role in conf.get("EXPIRY_NOTICE_ROLES"):

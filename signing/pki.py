@@ -9,12 +9,16 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
+from typing import TypeAlias
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509 as crypto_x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
-CertificateLike = asn1_x509.Certificate | bytes | str
+# asn1crypto has no stubs, so mypy needs telling that this is an alias and not a variable.
+CertificateLike: TypeAlias = asn1_x509.Certificate | crypto_x509.Certificate | bytes | str
 
 
 def _der_blocks(data: bytes | str, kind: str) -> list[bytes]:
@@ -29,8 +33,6 @@ def load_certificate(data: CertificateLike) -> asn1_x509.Certificate:
     if isinstance(data, asn1_x509.Certificate):
         return data
     if hasattr(data, "public_bytes"):  # a cryptography certificate
-        from cryptography.hazmat.primitives.serialization import Encoding
-
         return asn1_x509.Certificate.load(data.public_bytes(Encoding.DER))
     blocks = _der_blocks(data, "CERTIFICATE")
     if not blocks:
@@ -47,8 +49,6 @@ def load_crl(data: bytes | str | asn1_crl.CertificateList) -> asn1_crl.Certifica
     if isinstance(data, asn1_crl.CertificateList):
         return data
     if hasattr(data, "public_bytes"):
-        from cryptography.hazmat.primitives.serialization import Encoding
-
         return asn1_crl.CertificateList.load(data.public_bytes(Encoding.DER))
     blocks = _der_blocks(data, "CRL")
     if not blocks:

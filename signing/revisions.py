@@ -51,11 +51,3 @@ def approved_prefix_end(pdf: bytes, *, approved_sha256: str) -> int:
         if digest.copy().hexdigest() == wanted:
             return end
     raise exceptions.DocumentChanged()
-
-
-def next_revision_end(pdf: bytes, after: int) -> int | None:
-    """End of the first revision that ends after offset ``after``."""
-    for end in revision_ends(pdf):
-        if end > after:
-            return end
-    return None

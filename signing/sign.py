@@ -17,6 +17,7 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from asn1crypto import x509 as asn1_x509
@@ -113,12 +114,14 @@ def sign_pdf(pdf: bytes, *, signer: signers.Signer, field_name: str, timestamper
         reason=reason or None, location=location or None,
         embed_validation_info=lt, validation_context=validation_context,
     )
+    # pyHanko annotates the box as ints but writes any number (as PDF reals); ours are fractional points.
+    field_box = cast("tuple[int, int, int, int] | None", box)
     for reserved in (bytes_reserved or conf.get("BYTES_RESERVED"), None):
         writer = _writer(pdf)
         existing = stamps.find_signature_field(writer.prev, field_name)
         if existing is not None and existing.signed:
             raise exceptions.SignatureFieldError(field=field_name)
-        new_field = fields.SigFieldSpec(field_name, on_page=page, box=box) if existing is None else None
+        new_field = fields.SigFieldSpec(field_name, on_page=page, box=field_box) if existing is None else None
         pdf_signer = TimedPdfSigner(meta, signer=signer, timestamper=timestamper, stamp_style=stamp_style,
                                     new_field_spec=new_field, signing_time=signing_time)
         try:
@@ -145,14 +148,6 @@ def _certificate(record: SigningCertificate) -> asn1_x509.Certificate:
 def _context(record: SigningCertificate, trust_list: str | None) -> tuple[str, ValidationContext]:
     name = trust.trust_list_name(trust_list or record.trust_list)
     return name, trust.validation_context(trust_list=name, other_certs=keys.chain_of(record))
-
-
-def presign_check(record: SigningCertificate, *, trust_list: str | None = None) -> ValidationContext:
-    """S15: refuse an expired, not yet valid, untrusted or revoked certificate before anything is
-    signed. Returns the validation context, reused for B-LT."""
-    name, vc = _context(record, trust_list)
-    _check(record, vc, name)
-    return vc
 
 
 def _lt_context(vc: ValidationContext) -> ValidationContext | None:
@@ -221,6 +216,7 @@ def plan_signature(*, purpose: str, pdf: bytes, certificate: SigningCertificate,
     name, vc = _context(certificate, trust_list)
     signing_time = now_vn()
     text_params: dict = {}
+    style: BaseStampStyle
     if purpose == SignaturePurpose.PERSON:
         revisions.require_unchanged(pdf, approved_sha256=approved_sha256)
         _check(certificate, vc, name)

@@ -43,7 +43,7 @@ _FULL_BOX = layout.SimpleBoxLayoutRule(
 
 def image_style(png: bytes) -> StaticStampStyle:
     """A stamp that is just the (transparent) image, fitted and centred in the field."""
-    image = Image.open(io.BytesIO(png))
+    image: Image.Image = Image.open(io.BytesIO(png))
     image.load()
     if image.mode not in ("RGBA", "LA"):
         image = image.convert("RGBA")

@@ -7,6 +7,7 @@ the deployment allows it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from asn1crypto import crl as asn1_crl
@@ -50,7 +51,8 @@ def add_crl(*, crl: bytes | str | asn1_crl.CertificateList, source_url: str = ""
 
 def anchors(trust_list: str | TrustList | None) -> tuple[list[asn1_x509.Certificate], list[asn1_x509.Certificate]]:
     """(roots, intermediates) of a trust list."""
-    roots, others = [], []
+    roots: list[asn1_x509.Certificate] = []
+    others: list[asn1_x509.Certificate] = []
     rows = TrustAnchor.objects.filter(trust_list__name=trust_list_name(trust_list)).only("certificate_der", "is_root")
     for row in rows:
         (roots if row.is_root else others).append(asn1_x509.Certificate.load(bytes(row.certificate_der)))
@@ -67,8 +69,8 @@ def current_crls() -> list[asn1_crl.CertificateList]:
 
 
 def validation_context(*, trust_list: str | TrustList | None = None, at: datetime | None = None,
-                       other_certs: list[asn1_x509.Certificate] = (),
-                       crls: list[asn1_crl.CertificateList] = ()) -> ValidationContext:
+                       other_certs: Sequence[asn1_x509.Certificate] = (),
+                       crls: Sequence[asn1_crl.CertificateList] = ()) -> ValidationContext:
     """A context that trusts exactly the roots of ``trust_list`` and knows the stored CRLs.
 
     An empty trust list trusts nothing (never the operating system's store).

@@ -8,8 +8,10 @@ since the stock class re-parses its RSA key for every token (~44 ms, SIGNING.md 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from asn1crypto import cms, core
 from asn1crypto import keys as asn1_keys
@@ -21,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from pyhanko.sign.general import as_signing_certificate, simple_cms_attribute
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko_certvalidator.registry import CertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from . import conf, keys, pki
@@ -30,10 +33,12 @@ class LocalTimeStamper(DummyTimeStamper):
     """An in-process RFC 3161 authority (RSA key), for tests and the demo only."""
 
     def __init__(self, *, tsa_cert: asn1_x509.Certificate, private_key: rsa.RSAPrivateKey,
-                 chain: list[asn1_x509.Certificate] = ()):
+                 chain: Sequence[asn1_x509.Certificate] = ()):
         der = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                         serialization.NoEncryption())
-        super().__init__(tsa_cert=tsa_cert, tsa_key=asn1_keys.PrivateKeyInfo.load(der), certs_to_embed=list(chain))
+        # pyHanko annotates certs_to_embed as a CertificateStore but only iterates it (list(certs_to_embed or ())).
+        embedded = cast(CertificateStore, list(chain))
+        super().__init__(tsa_cert=tsa_cert, tsa_key=asn1_keys.PrivateKeyInfo.load(der), certs_to_embed=embedded)
         self._private_key = private_key
         # The same for every token; built and serialized once (asn1crypto re-serializes a
         # structure built from values on every dump: a fifth of a B-T signature's time).
@@ -57,6 +62,8 @@ class LocalTimeStamper(DummyTimeStamper):
 @functools.lru_cache(maxsize=4)
 def _local_from_pkcs12(path: str, mtime_ns: int, password: str) -> LocalTimeStamper:
     key, cert, extra = pkcs12.load_key_and_certificates(Path(path).read_bytes(), password.encode() or None)
+    if cert is None or not isinstance(key, rsa.RSAPrivateKey):  # LocalTimeStamper signs with PKCS#1 v1.5
+        raise ImproperlyConfigured(f"SIGNING['TSA_PKCS12'] ({path}) must hold an RSA key and its certificate.")
     return LocalTimeStamper(tsa_cert=pki.load_certificate(cert), private_key=key,
                             chain=[pki.load_certificate(c) for c in extra])
 

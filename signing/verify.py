@@ -10,11 +10,13 @@ back to the sender (Decree 30 Art. 21.2, scenario S03).
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import io
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -75,8 +77,9 @@ def _trust_problem(status: PdfSignatureStatus) -> tuple[str, str]:
         return "certificate_expired", _("The signing certificate was not valid at the time of signing.")
     if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
         return "untrusted", _("The signing certificate does not chain to a trusted root.")
+    # pyHanko's sub-indications are all enum members (AdESFailure, AdESIndeterminate…); their base doesn't say so.
     return "untrusted", _("The signing certificate is not trusted (%(reason)s).") % {
-        "reason": indic.name if indic else "?"}
+        "reason": cast(enum.Enum, indic).name if indic else "?"}
 
 
 def _changes(status: PdfSignatureStatus) -> tuple[str, str, bool]:
@@ -172,7 +175,7 @@ def verify_pdf(pdf: bytes, *, trust_list: str | TrustList | None = None,
     """Validate every signature of ``pdf``; never raises for a bad document, it reports it."""
     name = trust.trust_list_name(trust_list)
     with translation.override("vi"):
-        report = {
+        report: dict[str, Any] = {
             "document_sha256": hashlib.sha256(pdf).hexdigest(),
             "trust_list": name,
             "verified_at": _iso(timezone.now()),
@@ -181,7 +184,8 @@ def verify_pdf(pdf: bytes, *, trust_list: str | TrustList | None = None,
             "signatures": [],
             "problems": [],
         }
-        statuses, embedded = [], []
+        statuses: list[PdfSignatureStatus | None] = []
+        embedded: list = []
         try:
             reader = PdfFileReader(io.BytesIO(pdf), strict=False)
             embedded = list(reader.embedded_regular_signatures)

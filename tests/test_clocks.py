@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from engine import calendar, clocks, services
+from engine import calendar, clocks, inspection, services
 from engine.calendar import TZ
 from engine.exceptions import InvalidData
 from engine.models import AuditEvent, LegalClock, Task
@@ -69,7 +69,7 @@ def test_a_paused_and_resumed_clock_keeps_the_working_days_left(deploy_bpmn, mak
     clock.refresh_from_db()
     assert clock.status == "running" and clock.due_at == at(2026, 12, 18, 17)
     decide = Task.objects.get(instance=instance, status="open")
-    data = services.workflow_of(type(instance).objects.get(pk=instance.pk)).get_task_from_id(decide.pk).data
+    data = inspection.workflow_of(type(instance).objects.get(pk=instance.pk)).get_task_from_id(decide.pk).data
     assert data["clock"] == {"name": "ho_so", "status": "running", "due": "2026-12-18T17:00:00+07:00",
                              "remaining_days": None, "extended_days": 0}
     actions = list(AuditEvent.objects.filter(instance=instance, action__startswith="clock_")

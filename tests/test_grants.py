@@ -27,7 +27,8 @@ def perms(user, obj):
 def test_assigned_work_grants_and_finished_work_revokes(people):
     p = people
     instance = services.start("incoming_document", actor=p["vanthu"])
-    for data, who in [({"valid": True}, "vanthu"), ({"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, "vanthu"),
+    for data, who in [({"valid": True}, "vanthu"),
+                      ({"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, "vanthu"),
                       ({"presented_to": "bithu"}, "vanthu")]:
         services.complete(open_task(instance), data=data, actor=p[who])
     assign = open_task(instance)

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from engine import calendar, services, timers
+from engine import calendar, inspection, services, timers
 from engine.calendar import TZ
 from engine.models import Notification, ProcessInstance, Task
 
@@ -57,13 +57,13 @@ def test_s07_reminders_overdue_flag_and_escalation_across_the_national_day(peopl
         timers.fire_all_due()
     assert notices("overdue") == ["bithu", "cv"]  # the assigning leader and the handler
     instance.refresh_from_db()
-    assert services.workflow_of(instance).get_task_from_id(handle.pk).data.get("overdue") is None
+    assert inspection.workflow_of(instance).get_task_from_id(handle.pk).data.get("overdue") is None
     assert Task.objects.get(pk=handle.pk).status == "open"  # still to be handled, now late
     with time_machine.travel(at(2026, 9, 8, 9), tick=False):
         complete(instance, {"outcome": "done"}, p["cv"])
         complete(instance, {"reply": "15-CV/ĐU"}, p["cv"])
     instance.refresh_from_db()
-    assert instance.status == "completed" and services.workflow_of(instance).data["overdue"] is True
+    assert instance.status == "completed" and inspection.workflow_of(instance).data["overdue"] is True
 
 
 def test_s01_presentation_late_escalates_to_the_head_of_office(people):

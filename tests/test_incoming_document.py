@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine import audit, services, state
+from engine import audit, inspection, services, state
 from engine.exceptions import InvalidData, NotAllowed, TaskNotOpen
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task, TaskStatus
 
@@ -24,7 +24,7 @@ def open_task(instance) -> Task:
 
 def assert_projection_in_sync(instance):
     instance.refresh_from_db()
-    ready = state.ready_human_tasks(services.workflow_of(instance))
+    ready = state.ready_human_tasks(inspection.workflow_of(instance))
     open_rows = set(Task.objects.filter(instance=instance, status=TaskStatus.OPEN).values_list("id", flat=True))
     assert open_rows == set(ready)
 
@@ -47,7 +47,8 @@ def test_full_run_with_reassignment(people):
         "receive", "van_thu", "Văn thư", "incoming_receive")
 
     step(instance, {"valid": True}, p["vanthu"], "receive")
-    step(instance, {"urgency": "khan", "arrival_number": 457, "organ_name": "Tỉnh ủy", "subject": "V/v triển khai Sổ tay đảng viên điện tử"}, p["vanthu"], "register")
+    step(instance, {"urgency": "khan", "arrival_number": 457, "organ_name": "Tỉnh ủy",
+                    "subject": "V/v triển khai Sổ tay đảng viên điện tử"}, p["vanthu"], "register")
     present = open_task(instance)
     assert present.priority == 1
     step(instance, {"presented_to": "bithu"}, p["vanthu"], "present")
@@ -84,7 +85,7 @@ def test_full_run_with_reassignment(people):
     assert audit.verify() == []
     # History lives in the log; the stored state holds the active part only.
     assert len(state.as_dict(instance.state)["tasks"]) == 2  # the root and the end: history is in the log
-    assert services.workflow_of(instance).data["reply"] == "Công văn 15-CV/ĐU"
+    assert inspection.workflow_of(instance).data["reply"] == "Công văn 15-CV/ĐU"
 
 
 def test_invalid_document_is_returned_without_registration(people):
@@ -95,7 +96,7 @@ def test_invalid_document_is_returned_without_registration(people):
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.COMPLETED
     assert list(Task.objects.filter(instance=instance).values_list("bpmn_id", flat=True)) == ["receive"]
-    workflow = services.workflow_of(instance)
+    workflow = inspection.workflow_of(instance)
     assert workflow.data["status"] == "returned"
 
 

@@ -5,7 +5,7 @@ import json
 
 from django.utils import timezone
 
-from engine import jobs, repair, services
+from engine import inspection, jobs, repair, services
 from engine.models import AuditEvent, Incident, Job, JobStatus, ProcessInstance, Task
 
 from .bpmn_helpers import lane, lanes, process
@@ -35,7 +35,7 @@ def test_a_quick_handler_runs_inside_the_step(deploy_bpmn):
     instance = services.start("svc")
 
     check = Task.objects.get(instance=instance, status="open")
-    data = services.workflow_of(ProcessInstance.objects.get(pk=instance.pk)).get_task_from_id(check.pk).data
+    data = inspection.workflow_of(ProcessInstance.objects.get(pk=instance.pk)).get_task_from_id(check.pk).data
     assert data["outcome"] == {"doubled": 42, "instance": str(instance.pk)}
     assert not Job.objects.exists()
 
@@ -45,7 +45,8 @@ def test_a_background_job_completes_the_step_once(deploy_bpmn, tmp_path):
     deploy_bpmn(service_process("tests.slow_sign", param("log", f"'{log}'")), "svc")
     instance = services.start("svc")
     job = Job.objects.get(instance=instance)
-    assert (job.status, job.element, job.handler, job.params) == ("pending", "call", "tests.slow_sign", {"log": str(log)})
+    assert (job.status, job.element, job.handler, job.params) == (
+        "pending", "call", "tests.slow_sign", {"log": str(log)})
     assert not Task.objects.filter(instance=instance, status="open").exists()  # waiting for the job
 
     assert jobs.run(job.pk) == "completed"
@@ -96,7 +97,7 @@ def test_failures_retry_with_backoff_then_raise_an_incident_that_can_be_retried(
     incident.refresh_from_db()
     assert incident.resolved_at is not None
     check = Task.objects.get(instance=instance, status="open")
-    data = services.workflow_of(ProcessInstance.objects.get(pk=instance.pk)).get_task_from_id(check.pk).data
+    data = inspection.workflow_of(ProcessInstance.objects.get(pk=instance.pk)).get_task_from_id(check.pk).data
     assert data["outcome"] == {"ok": True, "attempt": 4}
 
 

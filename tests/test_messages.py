@@ -3,7 +3,7 @@ unmatched messages are kept and listed, and a message can start a process."""
 
 import pytest
 
-from engine import messaging, services
+from engine import inspection, messaging, services
 from engine.exceptions import Conflict, InvalidData
 from engine.models import AuditEvent, Message, MessageSubscription, ProcessInstance, Task
 
@@ -49,7 +49,7 @@ def test_a_message_reaches_the_instance_waiting_for_its_key(deployed):
     assert (delivery.status, delivery.duplicate, delivery.instance_id) == ("correlated", False, second.pk)
     read = Task.objects.get(instance=second, status="open")
     assert read.bpmn_id == "read"
-    assert services.workflow_of(ProcessInstance.objects.get(pk=second.pk)).get_task_from_id(read.pk).data[
+    assert inspection.workflow_of(ProcessInstance.objects.get(pk=second.pk)).get_task_from_id(read.pk).data[
         "message"] == {"answer": "đồng ý"}
     assert not Task.objects.filter(instance=first, status="open").exists()
     assert list(MessageSubscription.objects.values_list("instance_id", flat=True)) == [first.pk]

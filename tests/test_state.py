@@ -2,7 +2,8 @@
 
 SpiffWorkflow keeps every task forever; a loop drawn as a gateway back-edge deepens the tree by
 one level per round, and past depth 1,000 the library stops seeing tasks and calls the process
-complete (../shared/anchors/SPIFFWORKFLOW.md §1). The engine compacts the finished trunk.
+complete (SpiffWorkflow 3.2.0; shown by this file and by the bench). The engine compacts the
+finished trunk.
 """
 
 import json
@@ -12,7 +13,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine import services, state, steps
+from engine import inspection, services, state, steps
 from engine.exceptions import ScriptError
 from engine.models import InstanceStatus, ProcessInstance, Task
 
@@ -82,7 +83,7 @@ def test_an_automatic_loop_of_thousands_of_rounds_in_one_step(deploy_bpmn, make_
 
     [task] = open_tasks(instance)
     assert task.bpmn_id == "look"
-    assert services.workflow_of(instance).get_task_from_id(task.pk).data["i"] == 1500
+    assert inspection.workflow_of(instance).get_task_from_id(task.pk).data["i"] == 1500
 
 
 def test_a_runaway_automatic_loop_is_stopped_and_nothing_is_stored(deploy_bpmn, make_user, settings):
@@ -184,7 +185,7 @@ def test_compaction_keeps_spiffworkflow_data_semantics(deploy_bpmn, make_user):
     drive_parallel_loop(rounds, engine_pair)
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.COMPLETED and plain.is_completed()
-    assert services.workflow_of(instance).data == plain.data
+    assert inspection.workflow_of(instance).data == plain.data
 
 
 def test_boundary_events_and_call_activities_survive_compaction(deploy_bpmn, make_user):
@@ -246,7 +247,9 @@ def test_state_round_trips_at_every_step(catalog_deployed, make_user):
     users = {name: make_user(name, role) for name, role in
              [("vanthu", "van_thu"), ("bithu", "lanh_dao"), ("cv", "chuyen_vien")]}
     instance = services.start("incoming_document", actor=users["vanthu"])
-    script = [({"valid": True}, "vanthu"), ({"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, "vanthu"), ({"presented_to": "bithu"}, "vanthu"),
+    script = [({"valid": True}, "vanthu"),
+              ({"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, "vanthu"),
+              ({"presented_to": "bithu"}, "vanthu"),
              ({"lead_handler": "cv", "deadline": "2030-12-06"}, "bithu"), ({"outcome": "done"}, "cv"),
              ({"reply": "ok"}, "cv")]
     for data, who in script:

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from engine import calendar, repair, services, timers
+from engine import calendar, inspection, repair, services, timers
 from engine.calendar import TZ
 from engine.models import AuditEvent, Incident, InstanceStatus, Notification, ProcessInstance, Task
 
@@ -142,7 +142,7 @@ def test_concurrent_sweepers_fire_each_timer_once(deploy_bpmn, make_user, settin
     assert ProcessInstance.objects.filter(pk__in=ids, status="completed").count() == 200
     assert set(ProcessInstance.objects.filter(pk__in=ids).values_list("revision", flat=True)) == {2}
     for pk in ids[:20]:
-        assert services.workflow_of(ProcessInstance.objects.get(pk=pk)).data["fired"] == 1
+        assert inspection.workflow_of(ProcessInstance.objects.get(pk=pk)).data["fired"] == 1
 
 
 def test_a_failing_timer_step_becomes_an_incident_and_can_be_retried(deploy_bpmn, make_user):

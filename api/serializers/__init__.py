@@ -36,18 +36,19 @@ class DeployRequestSerializer(serializers.Serializer):
 
 
 class StartSerializer(serializers.Serializer):
-    data = serializers.DictField(required=False, default=dict)
+    # DRF's metaclass takes declared fields off the class, so Serializer.data stays the property.
+    data = serializers.DictField(required=False, default=dict)  # type: ignore[assignment]
     business_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     body = serializers.CharField(required=False, allow_blank=True, default="", max_length=100,
                                  help_text=_("The owning body; by default the caller's."))
 
 
 class CompleteSerializer(serializers.Serializer):
-    data = serializers.DictField(required=False, default=dict)
+    data = serializers.DictField(required=False, default=dict)  # type: ignore[assignment]  # see StartSerializer
 
 
 class DraftSerializer(serializers.Serializer):
-    data = serializers.DictField()
+    data = serializers.DictField()  # type: ignore[assignment]  # see StartSerializer
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -55,8 +56,9 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class ReassignSerializer(ReasonSerializer):
-    assignee = serializers.CharField(max_length=150, allow_null=True,
-                                     help_text=_("Username of the new assignee, or null to give the task back to its role."))
+    assignee = serializers.CharField(
+        max_length=150, allow_null=True,
+        help_text=_("Username of the new assignee, or null to give the task back to its role."))
 
 
 class MigrateSerializer(ReasonSerializer):
@@ -67,7 +69,7 @@ class MessageSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     correlation_key = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     message_id = serializers.CharField(max_length=200)
-    data = serializers.DictField(required=False, default=dict)
+    data = serializers.DictField(required=False, default=dict)  # type: ignore[assignment]  # see StartSerializer
 
 
 class DeliverySerializer(serializers.Serializer):
@@ -127,14 +129,6 @@ class CompletedSerializer(TaskSerializer):
                 "next_tasks": [TaskSerializer.to_representation(self, row) for row in task.next_tasks]}
 
 
-class FormSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    schema = serializers.DictField(allow_null=True)
-    ui = serializers.DictField(allow_null=True)
-    data = serializers.DictField()
-    draft = serializers.BooleanField()
-
-
 class TaskDetailSerializer(TaskSerializer):
     form = serializers.SerializerMethodField()
 
@@ -183,7 +177,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 class InstanceDetailSerializer(InstanceSerializer):
     active_steps = StepSerializer(many=True, read_only=True)
     completed_steps = StepSerializer(many=True, read_only=True)
-    data = serializers.DictField(allow_null=True, read_only=True)
+    data = serializers.DictField(allow_null=True, read_only=True)  # type: ignore[assignment]  # see StartSerializer
     incidents = IncidentSerializer(many=True, read_only=True)
 
     class Meta(InstanceSerializer.Meta):

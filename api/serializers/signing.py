@@ -1,19 +1,14 @@
-"""Request and response bodies of the signing API (``signing.views``)."""
+"""Request and response bodies of the signing API (``api.views.signing``)."""
 
 import base64
 import binascii
 
+from asn1crypto import x509
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .models import (
-    DocumentFile,
-    FileKind,
-    SignaturePurpose,
-    SignatureRequest,
-    SigningCertificate,
-    VerificationReport,
-)
+from signing.models import DocumentFile, SignaturePurpose, SignatureRequest, SigningCertificate, VerificationReport
+from signing.requests import result_file
 
 
 class UploadSerializer(serializers.Serializer):
@@ -100,15 +95,11 @@ class SignatureRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_signature_algorithm(self, obj) -> str:
-        from asn1crypto import x509
-
         cert = x509.Certificate.load(bytes(obj.certificate_der))
         return "ecdsa" if cert.public_key.algorithm == "ec" else "rsassa_pkcs1v15"
 
     def get_result_file(self, obj) -> str | None:
-        from .views import result_key
-
-        row = DocumentFile.objects.filter(idempotency_key=result_key(obj)).only("pk").first()
+        row = result_file(obj)
         return str(row.pk) if row else None
 
 
@@ -129,7 +120,3 @@ class SignatureCompletedSerializer(serializers.Serializer):
     request = SignatureRequestSerializer()
     file = DocumentFileSerializer()
 
-
-FILE_KIND_FOR = {SignaturePurpose.PERSON: FileKind.PERSON_SIGNED,
-                 SignaturePurpose.ORGANISATION: FileKind.ORGANISATION_SIGNED,
-                 SignaturePurpose.ATTACHMENT: FileKind.ATTACHMENT}

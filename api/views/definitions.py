@@ -9,11 +9,10 @@ from rest_framework import exceptions, parsers, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from engine import services, steps
+from engine import access, services
 from engine.exceptions import DeploymentError, DeployProblem
 from engine.models import ProcessDefinition
 
-from .. import visibility
 from ..serializers import (
     DefinitionSerializer,
     DeployedSerializer,
@@ -28,7 +27,7 @@ MAX_FILE_BYTES = 2_000_000
 
 class IsProcessAdminForWrites(permissions.BasePermission):
     def has_permission(self, request, view):
-        return request.method in permissions.SAFE_METHODS or visibility.is_process_admin(request.user)
+        return request.method in permissions.SAFE_METHODS or access.is_process_admin(request.user)
 
 
 class DefinitionViewSet(viewsets.GenericViewSet):
@@ -76,34 +75,8 @@ class DefinitionViewSet(viewsets.GenericViewSet):
         definition = get_object_or_404(self.get_queryset(), key=key)
         body = StartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        owning_body = body.validated_data["body"] or default_body(request.user, start_roles(definition))
-        if not may_start(request.user, definition, owning_body):
-            raise exceptions.PermissionDenied(_("You may not start this process."))
+        owning_body = body.validated_data["body"] or access.owning_body(request.user, definition)
         with transaction.atomic():
-            instance = services.start(key, data=body.validated_data["data"], actor=request.user,
+            instance = services.start(key, definition=definition, data=body.validated_data["data"], actor=request.user,
                                       business_key=body.validated_data["business_key"], body=owning_body)
         return Response(instance_detail(request.user, instance), status=status.HTTP_201_CREATED)
-
-
-def start_roles(definition: ProcessDefinition) -> set[str]:
-    """The roles of the start event's lane (empty: anyone may start)."""
-    return set(steps.info_of(definition).task_meta.get("__start__", {}).get(definition.key, []))
-
-
-def default_body(user, roles: set[str] = frozenset()) -> str:
-    """The body an instance belongs to when the caller names none: where the caller holds a role
-    that may start it (the clerk's own committee), else the first body they belong to."""
-    held = sorted((role not in roles, body) for role, body in visibility.role_pairs(user)
-                  if body != visibility.ANY_BODY)
-    return held[0][1] if held else ""
-
-
-def may_start(user, definition: ProcessDefinition, body: str) -> bool:
-    """Administrators, or holders of the role of the start event's lane (anyone if it has none)."""
-    if visibility.is_process_admin(user):
-        return True
-    roles = start_roles(definition)
-    if not roles:
-        return True
-    return any(role in roles and held_body in (body, visibility.ANY_BODY)
-               for role, held_body in visibility.role_pairs(user))

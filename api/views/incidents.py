@@ -6,16 +6,15 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from engine import repair
+from engine import access, repair
 from engine.models import Incident
 
-from .. import visibility
 from ..serializers import IncidentSerializer, ReasonSerializer
 
 
 class IsProcessAdmin(permissions.BasePermission):
     def has_permission(self, request, view):
-        return visibility.is_process_admin(request.user)
+        return access.is_process_admin(request.user)
 
 
 class IncidentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

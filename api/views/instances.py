@@ -1,5 +1,7 @@
 """Process instances the caller takes part in or supervises: list, detail, history, diagram, repairs."""
 
+from dataclasses import asdict
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -7,14 +9,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.util.task import TaskState
 
-from engine import repair, services, state
-from engine.models import AuditEvent, Incident, Job, JobStatus, ProcessDefinition, ProcessInstance, Task, TaskStatus
+from engine import access, inspection, repair, services
+from engine.models import AuditEvent, Incident, ProcessDefinition, ProcessInstance, Task
 
-from .. import visibility
 from ..serializers import (
     DiagramSerializer,
     EventSerializer,
@@ -30,27 +28,17 @@ from ..serializers import (
 def instance_detail(user, instance) -> dict:
     """Status, version, active and completed steps by BPMN id, and the data the caller may see."""
     instance.refresh_from_db()
-    workflow = services.workflow_of(instance)
     tasks = list(Task.objects.filter(instance=instance).order_by("created_at"))
-    active = [{"bpmn_id": t.bpmn_id, "name": t.name, "kind": "user_task", "task": t.pk, "due_at": t.due_at}
-              for t in tasks if t.status == TaskStatus.OPEN]
-    for spiff_task in workflow.event_manager.tasks.values():
-        definition = getattr(spiff_task.task_spec, "event_definition", None)
-        if spiff_task.state != TaskState.WAITING or definition is None:
-            continue
-        kind = "timer" if isinstance(definition, TimerEventDefinition) else (
-            "message" if isinstance(definition, MessageEventDefinition) else "event")
-        due = definition.details(spiff_task).value if kind == "timer" else None
-        active.append({"bpmn_id": spiff_task.task_spec.bpmn_id or "", "name": spiff_task.task_spec.bpmn_name or "",
-                       "kind": kind, "task": None, "due_at": due if isinstance(due, str) else None})
-    for job in Job.objects.filter(instance=instance, status__in=[JobStatus.PENDING, JobStatus.RUNNING]):
-        active.append({"bpmn_id": job.element, "name": job.handler, "kind": "job", "task": None, "due_at": None})
-    completed = [{"bpmn_id": t.bpmn_id, "name": t.name, "kind": "user_task", "task": t.pk, "due_at": t.due_at,
-                  "completed_at": t.completed_at} for t in tasks if t.status == TaskStatus.COMPLETED]
-    data = state.current_data(workflow) if visibility.may_see_data(user, instance) else None
     steps = StepSerializer(many=True)
-    return {**InstanceSerializer(instance).data, "active_steps": steps.to_representation(active),
-            "completed_steps": steps.to_representation(completed), "data": data,
+    data = inspection.data_of(instance) if access.may_see_data(user, instance) else None
+    # Open steps have no completion time: the field is left out, not null.
+    active = [{k: v for k, v in asdict(step).items() if k != "completed_at"}
+              for step in inspection.active_steps(instance, tasks)]
+    return {**InstanceSerializer(instance).data,
+            "active_steps": steps.to_representation(active),
+            "completed_steps": steps.to_representation(
+                [asdict(step) for step in inspection.completed_steps(instance, tasks)]),
+            "data": data,
             "incidents": IncidentSerializer(Incident.objects.filter(instance=instance, resolved_at__isnull=True),
                                             many=True).data}
 
@@ -60,7 +48,7 @@ class InstanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = ProcessInstance.objects.none()  # for the schema; get_queryset scopes to the caller
 
     def get_queryset(self):
-        queryset = visibility.instances(self.request.user).select_related("definition").order_by("-started_at")
+        queryset = access.visible_instances(self.request.user).select_related("definition").order_by("-started_at")
         params = self.request.query_params
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
@@ -99,18 +87,14 @@ class InstanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         definition = ProcessDefinition.objects.get(pk=instance.definition_id)
         xml = next((text for text in definition.files.values() if f'id="{definition.key}"' in text),
                    next(iter(definition.files.values())))
-        detail = instance_detail(request.user, instance)
-        states = {step["bpmn_id"]: "completed" for step in detail["completed_steps"]}
-        for step in detail["active_steps"]:
-            states[step["bpmn_id"]] = "active" if step["kind"] == "user_task" else "waiting"
-        return Response(DiagramSerializer({"bpmn": xml, "states": states}).data)
+        return Response(DiagramSerializer({"bpmn": xml, "states": inspection.diagram_states(instance)}).data)
 
     def _visible(self, pk):
-        return get_object_or_404(visibility.instances(self.request.user), pk=pk)
+        return get_object_or_404(access.visible_instances(self.request.user), pk=pk)
 
     def _admin(self, pk):
         instance = self._visible(pk)
-        if not visibility.is_process_admin(self.request.user):
+        if not access.is_process_admin(self.request.user):
             raise exceptions.PermissionDenied(_("Only process administrators may do this."))
         return instance
 

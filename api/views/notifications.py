@@ -20,7 +20,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Notification.objects.none()  # for the schema; get_queryset scopes to the caller
 
     def get_queryset(self):
-        queryset = Notification.objects.filter(user_id=self.request.user.pk).order_by("-created_at", "-id")
+        queryset = Notification.objects.filter(user=self.request.user.pk).order_by("-created_at", "-id")
         if self.request.query_params.get("unread") in ("true", "1"):
             queryset = queryset.filter(read_at__isnull=True)
         return queryset

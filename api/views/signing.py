@@ -1,7 +1,8 @@
-"""The signing API: verify an uploaded PDF (S03), store a PDF to sign, list the certificates the
-caller may use, and the two-step flow for keys the server never holds (prepare → the token signs
-the digest → complete). Errors are problem details (``api.problems``); objects the caller may not
-see or use answer 404 (``signing.access``), and the denial is audited there."""
+"""The signing API under ``/api/v1/signing/``: verify an uploaded PDF (S03), store a PDF to sign,
+list the certificates the caller may use, and the two-step flow for keys the server never holds
+(prepare → the token signs the digest → complete; ``signing.requests``). Errors are problem
+details (``api.problems``); objects the caller may not see or use answer 404 (``signing.access``),
+and the denial is audited there."""
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -12,11 +13,11 @@ from rest_framework import exceptions, mixins, parsers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from . import access, documents
-from .external import complete_external_signature, prepare_external_signature
-from .models import FileKind, HolderKind, SignaturePurpose, SignatureRequest
-from .serializers import (
-    FILE_KIND_FOR,
+from signing import access, documents, requests
+from signing.models import FileKind
+from signing.verify import verify_and_store
+
+from ..serializers.signing import (
     CertificateSerializer,
     CompleteRequestSerializer,
     DocumentFileSerializer,
@@ -27,14 +28,8 @@ from .serializers import (
     VerificationSerializer,
     VerificationUploadSerializer,
 )
-from .verify import verify_and_store
 
 NOT_FOUND = {404: OpenApiResponse(OpenApiTypes.OBJECT, description="Not found, or not yours to see.")}
-
-
-def result_key(request: SignatureRequest) -> str:
-    """The idempotency key of the file a completed two-step request stores."""
-    return f"signature-request:{request.pk}"
 
 
 def _read_upload(data) -> tuple[bytes, str]:
@@ -126,21 +121,9 @@ class SignatureRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
         data = body.validated_data
         source = get_object_or_404(access.files(request.user), pk=data["file"])
         certificate = get_object_or_404(access.usable_certificates(request.user), pk=data["certificate"])
-        wanted = HolderKind.PERSON if data["purpose"] == SignaturePurpose.PERSON else HolderKind.ORGANISATION
-        if certificate.kind != wanted:
-            raise exceptions.ValidationError({"certificate": [
-                _("A personal signature needs a person's certificate; an organisation's needs the organisation's.")]})
-        key = f"api:{request.user.pk}:{data['idempotency_key']}" if data.get("idempotency_key") else None
-        prepared = prepare_external_signature(
-            pdf=source.content, certificate=certificate, purpose=data["purpose"],
-            approved_sha256=data.get("approved_sha256") or source.root().sha256, notation=data.get("notation", ""),
-            idempotency_key=key, created_by=request.user)
-        row = SignatureRequest.objects.get(pk=prepared.request_id)
-        if row.created_by_id != request.user.pk:  # someone else's key: never hand their request over
-            raise exceptions.ValidationError({"idempotency_key": [_("This key is already used.")]})
-        if row.file_id is None:
-            SignatureRequest.objects.filter(pk=row.pk).update(file=source)
-            row.file = source
+        row = requests.prepare(source=source, certificate=certificate, purpose=data["purpose"], actor=request.user,
+                               approved_sha256=data.get("approved_sha256", ""), notation=data.get("notation", ""),
+                               idempotency_key=data.get("idempotency_key", ""))
         return Response(SignatureRequestSerializer(row).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: SignatureRequestSerializer, **NOT_FOUND})
@@ -153,11 +136,6 @@ class SignatureRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
         row = get_object_or_404(self.get_queryset(), pk=pk)
         body = CompleteRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        signed = complete_external_signature(request_id=row.pk, signature=body.validated_data["signature"],
-                                             certificate=body.validated_data["certificate"])
-        row.refresh_from_db()
-        source = row.file
-        stored = documents.store(signed.pdf, kind=FILE_KIND_FOR[row.purpose], parent=source,
-                                 certificate=row.certificate, created_by=request.user,
-                                 instance_id=source.instance_id if source else None, idempotency_key=result_key(row))
+        stored = requests.complete(row, signature=body.validated_data["signature"],
+                                   certificate=body.validated_data["certificate"], actor=request.user)
         return Response(SignatureCompletedSerializer({"request": row, "file": stored}).data)

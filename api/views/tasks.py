@@ -1,12 +1,10 @@
 """The worklist and the task verbs: claim, unclaim, save a draft, complete; reassign for administrators."""
 
-import importlib
-
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,10 +12,11 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from engine import repair, rows, services
-from engine.models import Task, TaskStatus
+from engine import access, repair, rows, services
+from engine.models import Task
+from forms import drafts
+from forms.tasks import task_form
 
-from .. import visibility
 from ..serializers import (
     CompletedSerializer,
     CompleteSerializer,
@@ -29,28 +28,6 @@ from ..serializers import (
 
 ORDERINGS = {"due_at": ("due_at", "-priority"), "-due_at": ("-due_at", "-priority"),
              "priority": ("-priority", "due_at"), "created_at": ("created_at",), "-created_at": ("-created_at",)}
-
-
-def _forms():
-    """The forms module (``settings.API["FORMS"]``): get(key), load_draft, save_draft, discard_draft."""
-    hook = settings.API.get("FORMS")
-    return importlib.import_module(hook) if hook else None
-
-
-def form_of(task, user) -> dict | None:
-    """The task's form (schema, UI hints) with the data to show: the user's draft or the task's data."""
-    forms = _forms()
-    if forms is None or not task.form_key:
-        return None
-    definition = forms.get(task.form_key)
-    draft = forms.load_draft(task=task, user=user) if task.status == TaskStatus.OPEN else None
-    data = draft if draft is not None else {}
-    if draft is None and task.status == TaskStatus.OPEN:
-        spiff_task = services.workflow_of(task.instance).get_task_from_id(task.pk)
-        data = {key: spiff_task.data.get(key) for key in (definition or {}).get("schema", {}).get("properties", {})
-                if key in spiff_task.data}
-    return {"key": task.form_key, "schema": (definition or {}).get("schema"), "ui": (definition or {}).get("ui"),
-            "data": data, "draft": draft is not None}
 
 
 #: What a task listing reads: never the instance's stored state or the definition's BPMN files.
@@ -72,7 +49,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         scope = params.get("scope", "all")
         if scope not in ("mine", "group", "all"):
             raise exceptions.ValidationError({"scope": [_("Use mine, group or all.")]})
-        queryset = listed(visibility.worklist(user, scope))
+        queryset = listed(access.worklist(user, scope))
         if params.get("process"):
             queryset = queryset.filter(instance__definition__key=params["process"])
         if params.get("overdue") in ("true", "1"):
@@ -100,30 +77,30 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().list(request, *args, **kwargs)
 
     def _visible(self, pk):
-        return get_object_or_404(visibility.tasks(self.request.user).select_related("instance__definition", "assignee"),
-                                 pk=pk)
+        return get_object_or_404(
+            access.visible_tasks(self.request.user).select_related("instance__definition", "assignee"), pk=pk)
 
     def _actionable(self, pk):
-        return get_object_or_404(visibility.actionable(self.request.user).select_related("instance__definition"),
-                                 pk=pk)
+        return get_object_or_404(
+            access.actionable_tasks(self.request.user).select_related("instance__definition"), pk=pk)
 
     def _to_complete(self, pk):
         """The task to complete. Fast path, one indexed read: a task that is the caller's own or
-        offered to one of their roles (the common case), which ``visibility.actionable`` would
+        offered to one of their roles (the common case), which ``access.actionable_tasks`` would
         return anyway; for anything else its full rules decide between the task and 404."""
         user = self.request.user
         try:
             task = rows.read_task(pk)
         except (ValueError, TypeError, DjangoValidationError):  # not a task id: 404 below
             task = None
-        if task is not None and visibility.acts_on(user, task):
+        if task is not None and access.acts_on(user, task):
             return task
         return self._actionable(pk)
 
     @extend_schema(responses={200: TaskDetailSerializer, 404: OpenApiTypes.OBJECT})
     def retrieve(self, request, pk=None):
         task = self._visible(pk)
-        return Response(TaskDetailSerializer(task, context={"form": form_of(task, request.user)}).data)
+        return Response(TaskDetailSerializer(task, context={"form": task_form(task, request.user)}).data)
 
     @extend_schema(request=None, responses={200: TaskSerializer, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
@@ -144,9 +121,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body = CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         completion = services.complete(task, data=body.validated_data["data"], actor=request.user)
-        forms = _forms()
-        if forms is not None:
-            forms.discard_draft(task=task)  # the task is closed: nobody's draft of it is of use
+        drafts.discard_draft(task=task)  # the task is closed: nobody's draft of it is of use
         # The answer comes from what the step stored (nothing is read back), except tasks that earlier
         # steps opened and that are still open: which of them the caller can act on is decided in
         # Python by the worklist's own rule.
@@ -154,8 +129,10 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if completion.still_open:
             following += listed(Task.objects.filter(pk__in=completion.still_open))
         done = completion.task
-        done.next_tasks = sorted((row for row in following if visibility.acts_on(request.user, row)),
-                                 key=lambda row: (row.created_at, str(row.pk)))
+        next_tasks = sorted((row for row in following if access.acts_on(request.user, row)),
+                            key=lambda row: (row.created_at, str(row.pk)))
+        # An attribute the model doesn't declare, for CompletedSerializer to read.
+        done.next_tasks = next_tasks  # type: ignore[attr-defined]
         return Response(CompletedSerializer(done).data)
 
     @extend_schema(request=DraftSerializer, responses={200: DraftSerializer})
@@ -164,17 +141,14 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         task = self._visible(pk)
         body = DraftSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        forms = _forms()
-        if forms is None or task.status != TaskStatus.OPEN:
-            raise exceptions.ValidationError({"data": [_("This task cannot keep a draft.")]})
-        forms.save_draft(task=task, user=request.user, data=body.validated_data["data"])
+        drafts.save_draft(task=task, user=request.user, data=body.validated_data["data"])
         return Response({"data": body.validated_data["data"]})
 
     @extend_schema(request=ReassignSerializer, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         task = self._visible(pk)
-        if not visibility.is_process_admin(request.user):
+        if not access.is_process_admin(request.user):
             raise exceptions.PermissionDenied(_("Only process administrators may reassign tasks."))
         body = ReassignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -186,8 +160,6 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 def _datetime(value: str, name: str):
-    from django.utils.dateparse import parse_datetime
-
     parsed = parse_datetime(value)
     if parsed is None:
         raise exceptions.ValidationError({name: [_("An ISO 8601 date and time.")]})

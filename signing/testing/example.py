@@ -13,6 +13,7 @@ import io
 import sys
 from datetime import date
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from PIL import Image, ImageDraw
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -49,7 +50,7 @@ def decision_metadata(number: int = 15) -> DocumentMetadata:
 
 
 def _rasterise(pdf: bytes):
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # a development dependency: only the pictures for the docs need it
 
     document = pdfium.PdfDocument(pdf)
     document.init_forms()
@@ -60,6 +61,7 @@ def _rasterise(pdf: bytes):
 def build() -> Image.Image:
     pki = test_pki()
     chain = [pki.intermediate.asn1_cert, pki.root.asn1_cert]
+    assert isinstance(pki.tsa.key, rsa.RSAPrivateKey)  # cached_key's default: the TSA signs with PKCS#1 v1.5
     tsa = LocalTimeStamper(tsa_cert=pki.tsa.asn1_cert, private_key=pki.tsa.key, chain=chain)
 
     def signer(issued):
@@ -70,6 +72,7 @@ def build() -> Image.Image:
     person = sign_pdf(doc.pdf, signer=signer(pki.people["pho_chu_tich"]), field_name=PERSON_FIELD,
                       timestamper=tsa, stamp_style=stamps.image_style(images.demo_signature_png("Hoàng Văn Giang")))
     place = stamps.find_signature_field(PdfFileReader(io.BytesIO(person.pdf)), PERSON_FIELD)
+    assert place is not None  # the person has just signed in that field
     sealed = sign_pdf(person.pdf, signer=signer(pki.organisations["ubnd"]), field_name="Signature_Organisation",
                       timestamper=tsa, page=place.page, box=stamps.seal_box(place.box, seal_width_mm=36),
                       stamp_style=stamps.image_style(images.demo_seal_png("Ủy ban nhân dân xã Vĩnh An", "T. Hà Tĩnh")))

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
-from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -53,9 +54,12 @@ ROOT_NAME = "Quytrinh TEST Root CA"
 INTERMEDIATE_NAME = "Quytrinh TEST CA chuyên dùng"
 CA_ORGANISATION = "Ban Cơ yếu Chính phủ (TEST)"
 
+#: The keys ``cached_key`` makes: RSA unless asked for EC.
+PrivateKey: TypeAlias = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
 
 @functools.cache
-def cached_key(label: str, algorithm: str = "rsa"):
+def cached_key(label: str, algorithm: str = "rsa") -> PrivateKey:
     """One private key per label per process: RSA-2048 generation dominates the PKI's cost."""
     if algorithm == "ec":
         return ec.generate_private_key(ec.SECP256R1())
@@ -68,7 +72,7 @@ class Issued:
 
     label: str
     cert: x509.Certificate
-    key: object
+    key: PrivateKey
     holder: Holder | None = None
 
     @functools.cached_property
@@ -83,18 +87,12 @@ class Issued:
     def asn1_cert(self) -> asn1_x509.Certificate:
         return asn1_x509.Certificate.load(self.cert_der)
 
-    @functools.cached_property
-    def asn1_key(self) -> asn1_keys.PrivateKeyInfo:
-        der = self.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption())
-        return asn1_keys.PrivateKeyInfo.load(der)
-
     @property
     def key_pem(self) -> bytes:
         return self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                       serialization.NoEncryption())
 
-    def pkcs12(self, *, password: bytes, chain: list[Issued] = ()) -> bytes:
+    def pkcs12(self, *, password: bytes, chain: Sequence[Issued] = ()) -> bytes:
         """The key, certificate and chain as a PKCS#12 file (what a CA hands out for development)."""
         return pkcs12.serialize_key_and_certificates(
             name=self.label.encode(), key=self.key, cert=self.cert,
@@ -146,7 +144,7 @@ def _name(common_name: str, organisation: str, title: str = "") -> x509.Name:
     return x509.Name(attrs)
 
 
-def _issue(*, label: str, subject: x509.Name, key, issuer: Issued | None, ca: bool, not_before: dt.datetime,
+def _issue(*, label: str, subject: x509.Name, key: PrivateKey, issuer: Issued | None, ca: bool, not_before: dt.datetime,
            not_after: dt.datetime, crl_name: str | None, tsa: bool = False, holder: Holder | None = None,
            path_length: int | None = None) -> Issued:
     issuer_name = issuer.cert.subject if issuer else subject
@@ -246,4 +244,5 @@ def test_pki() -> TestPKI:
     return build_pki()
 
 
-test_pki.__test__ = False
+# pytest reads __test__ from any object; the lru_cache wrapper's stub just doesn't declare it.
+test_pki.__test__ = False  # type: ignore[attr-defined]

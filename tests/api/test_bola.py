@@ -62,7 +62,8 @@ def world(client_of):
     notices = [Notification.objects.create(user=User.objects.get(username=username), instance_id=instance_id,
                                            kind="reminder", message="Sắp đến hạn xử lý")
                for username, instance_id in (("chuyenvien", instance["id"]), ("admin", cell["id"]))]
-    return {"instance": instance["id"], "task": handle["id"], "cell_instance": cell["id"], "cell_task": str(cell_task.pk),
+    return {"instance": instance["id"], "task": handle["id"], "cell_instance": cell["id"],
+            "cell_task": str(cell_task.pk),
             "notification": notices[0].pk, "cell_notification": notices[1].pk}
 
 
@@ -104,7 +105,8 @@ def test_outsiders_reach_nothing(client_of, world, username, target):
 
 def test_anonymous_reaches_nothing(anonymous, world):
     for method, path, kind in OBJECT_OPERATIONS:
-        target = {"instance": world["instance"], "task": world["task"], "incident": 1, "definition": "incoming_document",
+        target = {"instance": world["instance"], "task": world["task"], "incident": 1,
+                  "definition": "incoming_document",
                   "signing": SIGNING_ID, "notification": world["notification"]}
         url = path.format(id=target[kind], key=target["definition"])
         body = None if method == "get" else BODIES

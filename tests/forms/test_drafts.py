@@ -4,7 +4,7 @@ import pytest
 
 from engine.exceptions import InvalidData, TaskNotOpen
 from engine.models import TaskStatus
-from forms import api, drafts
+from forms import drafts, registry
 from forms.models import FormDraft
 
 from .conftest import person
@@ -54,10 +54,10 @@ def test_a_closed_task_keeps_no_draft(at_present):
         drafts.save_draft(task=at_present, user=person("vanthu"), data={})
 
 
-def test_the_api_module_offers_what_the_rest_api_calls(at_present):
-    assert api.get("incoming_present")["ui"]["fields"]["presented_to"]["label"] == "Trình lãnh đạo"
-    assert api.get("nope") is None
-    api.save_draft(task=at_present, user=person("vanthu"), data={"note": "x"})
-    assert api.load_draft(task=at_present, user=person("vanthu")) == {"note": "x"}
-    api.discard_draft(task=at_present, user=person("vanthu"))
-    assert api.load_draft(task=at_present, user=person("vanthu")) is None
+def test_the_forms_app_offers_what_the_rest_api_calls(at_present):
+    assert registry.get("incoming_present")["ui"]["fields"]["presented_to"]["label"] == "Trình lãnh đạo"
+    assert registry.get("nope") is None
+    drafts.save_draft(task=at_present, user=person("vanthu"), data={"note": "x"})
+    assert drafts.get_draft(task=at_present, user=person("vanthu")) == {"note": "x"}
+    drafts.discard_draft(task=at_present, user=person("vanthu"))
+    assert drafts.get_draft(task=at_present, user=person("vanthu")) is None

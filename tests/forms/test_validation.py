@@ -100,9 +100,8 @@ def test_a_deadline_in_the_past_is_refused_but_today_is_not():
 
 
 def test_the_messages_follow_the_users_language():
-    with translation.override("en"):
-        with pytest.raises(InvalidData) as raised:
-            validation.validate("incoming_assign", {"deadline": "tomorrow"})
+    with translation.override("en"), pytest.raises(InvalidData) as raised:
+        validation.validate("incoming_assign", {"deadline": "tomorrow"})
     assert raised.value.errors == {"lead_handler": ["This field is required."],
                                    "deadline": ["Must be a valid date (YYYY-MM-DD)."]}
 

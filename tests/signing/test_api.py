@@ -189,7 +189,8 @@ def test_organisation_before_the_person_is_refused(client_of, certificates, part
     vanthu = client_of("vanthu")
     stored = upload(vanthu, "/api/v1/signing/files/", party_document.pdf).json()
 
-    response = vanthu.post("/api/v1/signing/requests/", {"file": stored["id"], "certificate": certificates["dang_uy"].pk,
+    response = vanthu.post("/api/v1/signing/requests/", {"file": stored["id"],
+                                                         "certificate": certificates["dang_uy"].pk,
                                                          "purpose": "organisation"}, format="json")
 
     assert response.status_code == 422
@@ -249,7 +250,8 @@ def test_uploads_are_checked(client_of, certificates, party_document):
     assert upload(bithu, "/api/v1/signing/files/", b"hello").status_code == 400
     assert bithu.post("/api/v1/signing/files/", {}, format="multipart").status_code == 400
     stored = upload(bithu, "/api/v1/signing/files/", party_document.pdf).json()
-    wrong_kind = bithu.post("/api/v1/signing/requests/", {"file": stored["id"], "certificate": certificates["bi_thu"].pk,
+    wrong_kind = bithu.post("/api/v1/signing/requests/", {"file": stored["id"],
+                                                          "certificate": certificates["bi_thu"].pk,
                                                           "purpose": "organisation"}, format="json")
     assert wrong_kind.status_code == 400 and "certificate" in wrong_kind.json()["errors"]
     response = bithu.post("/api/v1/signing/requests/00000000-0000-0000-0000-000000000000/complete/",

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from engine import jobs, services
+from engine import inspection, jobs, services
 from engine.models import Incident, Job, JobStatus, ProcessInstance, Task
 from signing import documents
 from signing.handlers import sign_person
@@ -72,7 +72,7 @@ def run_next_job(instance) -> tuple[Job, str]:
 def data_of(instance) -> dict:
     instance = ProcessInstance.objects.get(pk=instance.pk)
     task = Task.objects.get(instance=instance, status="open")
-    return task, services.workflow_of(instance).get_task_from_id(task.pk).data
+    return task, inspection.workflow_of(instance).get_task_from_id(task.pk).data
 
 
 def test_person_then_organisation_as_background_jobs(outgoing):

@@ -3,7 +3,7 @@ by the incoming-document process without being registered; a valid one goes on t
 
 import pytest
 
-from engine import services
+from engine import inspection, services
 from engine.exceptions import InvalidData
 from engine.models import InstanceStatus, Notification, ProcessInstance, Task, TaskStatus
 from signing import documents, images, stamps
@@ -41,7 +41,7 @@ def assert_returned_unregistered(instance, report, clerk):
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.COMPLETED
     assert not Task.objects.filter(instance=instance).exists()  # never reached receive, let alone register
-    data = services.workflow_of(instance).data
+    data = inspection.workflow_of(instance).data
     assert data["status"] == "returned" and data["valid"] is False
     assert data["signature_check"] == {**data["signature_check"], "checked": True, "valid": False,
                                        "verdict": "invalid", "verification_id": report.pk}
@@ -95,7 +95,7 @@ def test_valid_signatures_go_on_to_registration(clerk, sealed):
     # then the clerk receives it (with the check result in the data) and can register it
     receive = Task.objects.get(instance=instance, status=TaskStatus.OPEN)
     assert receive.bpmn_id == "receive"
-    check = services.workflow_of(instance).get_task_from_id(receive.pk).data["signature_check"]
+    check = inspection.workflow_of(instance).get_task_from_id(receive.pk).data["signature_check"]
     assert (check["checked"], check["valid"], check["signature_count"]) == (True, True, 2)
     services.complete(receive, data={"valid": True}, actor=clerk)
     assert Task.objects.get(instance=instance, status=TaskStatus.OPEN).bpmn_id == "register"
@@ -107,7 +107,7 @@ def test_paper_documents_without_a_report_are_received_as_before(clerk):
 
     receive = Task.objects.get(instance=instance, status=TaskStatus.OPEN)
     assert receive.bpmn_id == "receive"
-    assert services.workflow_of(instance).get_task_from_id(receive.pk).data["signature_check"]["checked"] is False
+    assert inspection.workflow_of(instance).get_task_from_id(receive.pk).data["signature_check"]["checked"] is False
 
 
 def test_a_report_belongs_to_one_document_and_its_uploader(clerk, make_user, sealed):

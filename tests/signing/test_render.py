@@ -20,7 +20,6 @@ from signing.testing.example import decision_metadata
 
 from .conftest import BODY, party_plan
 
-
 MM = 72 / 25.4
 
 

@@ -1,0 +1,187 @@
+"""Who may see and do what with processes and tasks: the one place that answers it.
+
+The API, the pages, reports and notifications ask here; the engine's own ``start`` and
+``complete`` ask through the ``START_AUTHORIZER`` and ``TASK_AUTHORIZER`` hooks, which default to
+``may_start`` and ``acts_on``. Domain apps keep the rules about their own objects in their
+``<app>/access.py`` and build them from what this module offers (``role_pairs``,
+``participating``, ``is_process_admin``); a view or a template never decides.
+
+The rules:
+
+- A person holds roles in bodies (``role_pairs``: from the directory through ``ROLE_PAIRS``;
+  body ``*`` means every body). A task row carries its role (``candidate_group``) and the owning
+  body of its instance (``body``; empty means any body).
+- A task is *offered* to the holders of its role in its body while it is open and unassigned;
+  an assigned task is its assignee's alone. Whoever it is offered or assigned to *acts on* it.
+- A task is *visible* to those who act on it, to whoever holds a grant on it (work that reached
+  them), to the supervisors of its body (``SUPERVISOR_ROLES``) and to process administrators.
+- An instance is visible to the people who take part in it (a grant, or an open task offered to
+  them), to its body's supervisors, and to process administrators; only participants and
+  supervisors see its data (``may_see_data``).
+- A process is started by holders of the role of its start event's lane in the owning body
+  (anyone when that lane names no role), and by process administrators.
+
+Everything else is invisible: the API answers 404, as if it did not exist.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from . import conf, definitions
+from .models import (
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessInstanceUserObjectPermission,
+    Task,
+    TaskStatus,
+    TaskUserObjectPermission,
+)
+
+ANY_BODY = "*"
+_CACHE = "_quytrinh_role_pairs"  # on the user object, which lives for one request
+
+
+# --- Roles -------------------------------------------------------------------------------------
+
+
+def role_pairs(user) -> frozenset[tuple[str, str]]:
+    """The (role, body) pairs ``user`` holds today; one lookup per user object (per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.pk:
+        return frozenset()
+    cached = user.__dict__.get(_CACHE)
+    if cached is None:
+        cached = frozenset(conf.hook("ROLE_PAIRS")(user))
+        user.__dict__[_CACHE] = cached
+    return cached
+
+
+def holds(user, role: str, body: str) -> bool:
+    """Whether ``user`` holds ``role`` in ``body`` (an empty body: in any body)."""
+    pairs = role_pairs(user)
+    if (role, ANY_BODY) in pairs:
+        return True
+    if body:
+        return (role, body) in pairs
+    return any(held == role for held, _body in pairs)
+
+
+def is_process_admin(user) -> bool:
+    return bool(getattr(user, "is_superuser", False) or user.has_perm("engine.add_processdefinition"))
+
+
+def supervised_bodies(user) -> set[str]:
+    roles = set(conf.get("SUPERVISOR_ROLES"))
+    return {body for role, body in role_pairs(user) if role in roles}
+
+
+def group_role_pairs(user) -> set[tuple[str, str]]:
+    """``ROLE_PAIRS`` without a directory: each Django group is a role held in every body."""
+    return {(name, ANY_BODY) for name in user.groups.values_list("name", flat=True)}
+
+
+def group_role_holders(role: str, body: str = "") -> set[int]:
+    """``ROLE_HOLDERS`` without a directory: the active members of the group named after the role."""
+    return set(get_user_model().objects.filter(groups__name=role, is_active=True).values_list("pk", flat=True))
+
+
+# --- Tasks -------------------------------------------------------------------------------------
+
+
+def acts_on(user, task: Task) -> bool:
+    """Whether the task is (or, once closed, was) the user's to act on: assigned to them,
+    completed by them, or offered to one of their roles in its body. The engine's
+    ``TASK_AUTHORIZER`` (it asks about open tasks only); ``offered`` is the same rule as a query."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if task.assignee_id == user.pk or (task.completed_by_id is not None and task.completed_by_id == user.pk):
+        return True
+    if task.status == TaskStatus.OPEN and task.assignee_id is not None:
+        return False
+    return bool(task.candidate_group) and holds(user, task.candidate_group, task.body)
+
+
+def _role_condition(user) -> Q:
+    """Task rows whose role the user holds in the task's body (or in any body, for body-less tasks)."""
+    condition = Q(pk__in=[])
+    for role, body in role_pairs(user):
+        condition |= Q(candidate_group=role) if body == ANY_BODY else Q(candidate_group=role, body__in=(body, ""))
+    return condition
+
+
+def offered(user) -> Q:
+    """Open, unassigned tasks offered to one of the user's roles (``acts_on`` as a query)."""
+    return Q(status=TaskStatus.OPEN, assignee__isnull=True) & _role_condition(user)
+
+
+def worklist(user, scope: str = "all") -> QuerySet:
+    """Open tasks the user can act on: ``mine`` (assigned), ``group`` (offered to a role), or both."""
+    mine = Q(status=TaskStatus.OPEN, assignee_id=user.pk)
+    condition = {"mine": mine, "group": offered(user)}.get(scope, mine | offered(user))
+    return Task.objects.filter(condition)
+
+
+def _bodies(field: str, bodies: set[str]) -> Q:
+    if ANY_BODY in bodies:
+        return ~Q(pk__in=[])
+    return Q(**{f"{field}__in": bodies}) if bodies else Q(pk__in=[])
+
+
+def visible_tasks(user) -> QuerySet:
+    """Every task the user may look at (see the module docstring)."""
+    if is_process_admin(user):
+        return Task.objects.all()
+    granted = TaskUserObjectPermission.objects.filter(content_object_id=OuterRef("pk"), user_id=user.pk)
+    return Task.objects.filter(Q(status=TaskStatus.OPEN, assignee_id=user.pk) | offered(user) | Exists(granted)
+                               | _bodies("instance__body", supervised_bodies(user)))
+
+
+def actionable_tasks(user) -> QuerySet:
+    """Tasks the user may try to act on: the visible ones, and closed ones that were theirs or their
+    role's, so that acting on a task someone has just completed answers 409, not 404."""
+    theirs = Q(assignee_id=user.pk) | Q(completed_by_id=user.pk) | _role_condition(user)
+    return visible_tasks(user) | Task.objects.filter(theirs, ~Q(status=TaskStatus.OPEN))
+
+
+# --- Instances ---------------------------------------------------------------------------------
+
+
+def participating(user) -> QuerySet:
+    """Instances the user takes part in or supervises (what they may see the data of)."""
+    granted = ProcessInstanceUserObjectPermission.objects.filter(content_object_id=OuterRef("pk"), user_id=user.pk)
+    open_to_them = Task.objects.filter(offered(user), instance_id=OuterRef("pk"))
+    return ProcessInstance.objects.filter(Exists(granted) | Exists(open_to_them)
+                                          | _bodies("body", supervised_bodies(user)))
+
+
+def visible_instances(user) -> QuerySet:
+    return ProcessInstance.objects.all() if is_process_admin(user) else participating(user)
+
+
+def may_see_data(user, instance: ProcessInstance) -> bool:
+    """Participants and supervisors see the process data; administrators only its metadata."""
+    return participating(user).filter(pk=instance.pk).exists()
+
+
+# --- Starting ----------------------------------------------------------------------------------
+
+
+def start_roles(definition: ProcessDefinition) -> set[str]:
+    """The roles of the lanes the start events sit in (empty: anyone may start)."""
+    return set(definitions.load(definition).task_meta.get("__start__", {}).get(definition.key, []))
+
+
+def owning_body(user, definition: ProcessDefinition) -> str:
+    """The body an instance belongs to when its starter names none: where they hold a role that may
+    start it (the clerk's own committee), else the first body they belong to."""
+    roles = start_roles(definition)
+    held = sorted((role not in roles, body) for role, body in role_pairs(user) if body != ANY_BODY)
+    return held[0][1] if held else ""
+
+
+def may_start(user, definition: ProcessDefinition, body: str) -> bool:
+    """The engine's ``START_AUTHORIZER``: process administrators, or holders of a start lane's role
+    in ``body`` (anyone when the start lane names no role)."""
+    if is_process_admin(user):
+        return True
+    roles = start_roles(definition)
+    return not roles or any(role in roles and held in (body, ANY_BODY) for role, held in role_pairs(user))
