@@ -12,20 +12,23 @@ import sys
 import time
 from pathlib import Path
 
+from config import var
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # The demo's signing keys (seed_signing) and their in-process timestamp authority: demo only.
 os.environ.setdefault("QUYTRINH_SIGNING_DEMO_PASSWORD", "quytrinh-demo")
-os.environ.setdefault("QUYTRINH_TSA_PKCS12", str(
-    Path(os.environ.get("QUYTRINH_VAR_DIR", Path(__file__).resolve().parent.parent / "var")) / "signing" / "tsa.p12"))
+os.environ.setdefault("QUYTRINH_TSA_PKCS12", str(var.VAR_DIR / "signing" / "tsa.p12"))
 
 HOST = os.environ.get("QUYTRINH_HOST", "127.0.0.1")
 PORT = os.environ.get("QUYTRINH_PORT", "8000")
 
 
 def prepare() -> None:
+    # Django is set up here, after the environment above; nothing of it is imported before.
     import django
     from django.core.management import call_command
 
+    var.ensure_secret_key()
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -37,7 +40,7 @@ def prepare() -> None:
 
 
 def serve() -> int:
-    from django.conf import settings
+    from django.conf import settings  # configured by prepare()
 
     python = sys.executable
     worker = subprocess.Popen(

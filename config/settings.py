@@ -1,8 +1,9 @@
 """quytrinh settings: one module, read from the environment.
 
 With nothing set you get the embedded default: SQLite under ``var/``, a Celery broker on the
-local filesystem (no server), a secret key generated once and kept in ``var/``. Production sets
-``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``DEBUG`` and ``ALLOWED_HOSTS``.
+local filesystem (no server), the secret key ``make run`` generated into ``var/``. Production sets
+``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``DEBUG`` and ``ALLOWED_HOSTS``. Importing
+this module reads the environment and ``var/`` and writes nothing (``config/var.py``).
 """
 
 import os
@@ -12,9 +13,9 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
+from .var import SECRET_KEY_FILE, VAR_DIR
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("QUYTRINH_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -29,14 +30,14 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 def _embedded_secret_key() -> str:
-    """A per-checkout key for the embedded mode, so nothing secret is committed."""
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    """The per-checkout key ``make run`` generated, so nothing secret is committed; without it (a
+    test run, a one-off command) a key for this process only (``config.checks`` warns)."""
+    if SECRET_KEY_FILE.exists():
+        return SECRET_KEY_FILE.read_text().strip()
+    return EPHEMERAL_SECRET_KEY
 
 
+EPHEMERAL_SECRET_KEY = secrets.token_urlsafe(50)
 SECRET_KEY = os.environ.get("SECRET_KEY") or _embedded_secret_key()
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "api.middleware.RefuseNulInQuery",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,14 +133,15 @@ if os.environ.get("CACHE_URL"):
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each app's own catalog, <app>/locale (`make messages`), named here as well so that it outranks the
+# Vietnamese of django.contrib.auth for msgids both use ("name", "active", "version").
+LOCALE_PATHS = [BASE_DIR / app / "locale" for app in INSTALLED_APPS if (BASE_DIR / app / "locale").is_dir()]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start without it (collectstatic fills it)
+STATIC_ROOT = VAR_DIR / "static"  # filled by collectstatic (make run)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -148,10 +151,8 @@ STORAGES = {
 # The database is the source of truth for jobs and timers; the broker only carries wake-ups.
 # Without CELERY_BROKER_URL the embedded mode uses kombu's filesystem transport (no server).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL == "filesystem://":  # its folders are made when Celery is configured (config/celery.py)
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
@@ -185,24 +186,18 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Engine ---------------------------------------------------------------------------------
 ENGINE = {
-    # Seconds one script, condition or expression may run before the sandbox stops it.
+    # Defaults and meaning in engine/conf.py; here what the environment sets and the hooks to the
+    # directory (who holds which role where) and the forms (what a task's data must be).
     "SCRIPT_TIME_LIMIT": float(os.environ.get("QUYTRINH_SCRIPT_TIME_LIMIT", "1.0")),
-    # Largest string/list a script may build, and largest task data a script may leave behind.
     "SCRIPT_MAX_SIZE": int(os.environ.get("QUYTRINH_SCRIPT_MAX_SIZE", str(1_000_000))),
-    # Tasks one step may run before it is stopped as a runaway automatic loop.
-    "MAX_TASKS_PER_STEP": 10_000,
-    # Workflows each process keeps in memory between steps (engine/live.py); 0 turns it off.
     "LIVE_WORKFLOWS": int(os.environ.get("QUYTRINH_LIVE_WORKFLOWS", "256")),
-    # Who may complete a task, which roles lanes may name, who holds a role in a body: the directory.
-    "TASK_AUTHORIZER": "directory.roles.may_complete",
-    "KNOWN_ROLES": "directory.roles.known_roles",
-    "ROLE_HOLDERS": "directory.roles.holders",
-    # Task forms: validated on completion; BPMN may only name forms that exist.
-    "FORM_VALIDATOR": "forms.validation.validate_task",
-    "KNOWN_FORMS": "forms.registry.keys",
-    # Background jobs: how long a worker holds a job, and the first retry delay (doubling).
     "JOB_LEASE_SECONDS": float(os.environ.get("QUYTRINH_JOB_LEASE_SECONDS", "120")),
     "JOB_RETRY_DELAY": float(os.environ.get("QUYTRINH_JOB_RETRY_DELAY", "5")),
+    "ROLE_PAIRS": "directory.roles.role_pairs",
+    "ROLE_HOLDERS": "directory.roles.holders",
+    "KNOWN_ROLES": "directory.roles.known_roles",
+    "FORM_VALIDATOR": "forms.validation.validate_task",
+    "KNOWN_FORMS": "forms.registry.keys",
 }
 
 # --- Digital signatures (defaults and meaning in signing/conf.py) -----------------------------
@@ -249,12 +244,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API = {
-    # Callable(user) -> iterable of (role, body) the user holds; "*" as body means every body.
-    "USER_ROLES": "directory.roles.role_pairs",
-    # Roles whose holders see every process of their body.
-    "SUPERVISOR_ROLES": ["lanh_dao", "chanh_van_phong"],
-    # Module with get(form_key) / load_draft / save_draft / discard_draft, or None.
-    "FORMS": "forms.api",
     "TOKEN_DAYS": int(os.environ.get("QUYTRINH_TOKEN_DAYS", "30")),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000

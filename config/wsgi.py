@@ -10,18 +10,25 @@ that worker. That pause was the HTTP p99 (docs/BENCHMARKS.md). Nothing here touc
 """
 
 import gc
+import logging
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+if settings.SECRET_KEY == settings.EPHEMERAL_SECRET_KEY:
+    logging.getLogger(__name__).warning(
+        "SECRET_KEY is not set and make run made no var/secret_key: this process signs sessions with a key "
+        "of its own, which other processes and restarts do not share. Set SECRET_KEY.")
 
 
 def _load_ahead() -> None:
     import holidays.countries  # noqa: F401 - the first deadline would import every country's module
-    from forms import registry
+
+    from forms import registry  # an app module: importable only once get_wsgi_application() set Django up
 
     get_resolver().url_patterns  # noqa: B018 - imports every view
     registry.keys()  # reads and checks every form's schema, importing jsonschema

@@ -3,10 +3,15 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import connection
 
+from config import var
 from engine import definitions, grants, live, services
 from processes import catalog
 
 from .jobapp import handlers as _test_handlers  # noqa: F401 - registers the tests' service-task handlers
+
+
+def pytest_configure(config):
+    var.ensure()  # the SQLite test database is made there
 
 
 def pytest_collection_modifyitems(config, items):
