@@ -30,6 +30,9 @@ STEPS = [
 def setup_django():
     import django
 
+    from config import var
+
+    var.ensure()  # the phase's own var/ (QUYTRINH_VAR_DIR), which importing the settings does not create
     django.setup()
 
 
