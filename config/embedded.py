@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from config import var
@@ -21,6 +22,13 @@ os.environ.setdefault("QUYTRINH_TSA_PKCS12", str(var.VAR_DIR / "signing" / "tsa.
 
 HOST = os.environ.get("QUYTRINH_HOST", "127.0.0.1")
 PORT = os.environ.get("QUYTRINH_PORT", "8000")
+
+#: Celery warns at every start when a worker runs as root. This worker is a local demo's, often run
+#: as root in a container or VM, where the warning is noise, so it is started with this filter (a
+#: deployment runs its workers as their own user and keeps the warning). PYTHONWARNINGS is read
+#: before any package can be imported, so Celery's SecurityWarning is named by its message, its base
+#: class and the module that issues it.
+WORKER_WARNING_FILTER = "ignore:You're running the worker with superuser privileges:UserWarning:celery.platforms"
 
 
 def prepare() -> None:
@@ -34,9 +42,16 @@ def prepare() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("seed_demo")
     call_command("seed_signing")
+    call_command("seed_documents")
     call_command("deploy_processes")
     print("Demo accounts (admin, vanthu, bithu, phobithu, chanhvp, chuyenvien, bithuchibo1, …) use the password "
           "from DEMO_PASSWORD, default 'quytrinh-demo': for a local demo only.")
+
+
+def worker_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with the worker's warning filter added after the caller's own."""
+    filters = [f for f in (environ.get("PYTHONWARNINGS", ""), WORKER_WARNING_FILTER) if f]
+    return {**environ, "PYTHONWARNINGS": ",".join(filters)}
 
 
 def serve() -> int:
@@ -46,6 +61,7 @@ def serve() -> int:
     worker = subprocess.Popen(
         [python, "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel=warning", "--concurrency=2",
          "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
+        env=worker_environment(os.environ),
     )
     web = subprocess.Popen(
         [python, "-m", "gunicorn", "-c", str(Path(__file__).with_name("gunicorn.conf.py")), "config.wsgi",

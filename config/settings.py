@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "directory",
     "forms",
     "signing",
+    "documents",
     "api",
 ]
 
@@ -113,6 +114,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Messages live in the server-side session, never in a cookie: the admin shows a new API token's key
+# once that way (api/admin.py).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -142,10 +147,22 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"  # filled by collectstatic (make run)
-STORAGES = {
+# Documents' files (documents/blobs.py): on this server's disk by default; on S3-compatible object
+# storage (django-storages, `pip install quytrinh[s3]`) when several servers share them.
+MEDIA_ROOT = Path(os.environ.get("QUYTRINH_FILES_DIR", VAR_DIR / "files"))
+STORAGES: dict[str, dict] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+if os.environ.get("QUYTRINH_S3_BUCKET"):
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ["QUYTRINH_S3_BUCKET"],
+        "endpoint_url": os.environ.get("QUYTRINH_S3_ENDPOINT") or None,
+        "access_key": os.environ.get("QUYTRINH_S3_ACCESS_KEY"),
+        "secret_key": os.environ.get("QUYTRINH_S3_SECRET_KEY"),
+        "file_overwrite": False,
+        "default_acl": None,
+    }}
 
 # --- Celery ---------------------------------------------------------------------------------
 # The database is the source of truth for jobs and timers; the broker only carries wake-ups.
@@ -198,6 +215,7 @@ ENGINE = {
     "KNOWN_ROLES": "directory.roles.known_roles",
     "FORM_VALIDATOR": "forms.validation.validate_task",
     "KNOWN_FORMS": "forms.registry.keys",
+    "FORM_FIELDS": "forms.registry.fields",
 }
 
 # --- Digital signatures (defaults and meaning in signing/conf.py) -----------------------------

@@ -14,10 +14,13 @@ The rules:
 - A task is *offered* to the holders of its role in its body while it is open and unassigned;
   an assigned task is its assignee's alone. Whoever it is offered or assigned to *acts on* it.
 - A task is *visible* to those who act on it, to whoever holds a grant on it (work that reached
-  them), to the supervisors of its body (``SUPERVISOR_ROLES``) and to process administrators.
+  them), to whoever completed it, to the supervisors of its body (``SUPERVISOR_ROLES``) and to
+  process administrators.
 - An instance is visible to the people who take part in it (a grant, or an open task offered to
-  them), to its body's supervisors, and to process administrators; only participants and
-  supervisors see its data (``may_see_data``).
+  them) or took part in it (they started it or completed one of its tasks: they keep reading what
+  they did, and each such read is on record, ``note_read``), to its body's supervisors, and to
+  process administrators; only participants and supervisors see its data (``may_see_data``), and
+  not even they when an app guards it (a confidential document's process, ``guard_data``).
 - A process is started by holders of the role of its start event's lane in the owning body
   (anyone when that lane names no role), and by process administrators.
 
@@ -27,7 +30,7 @@ Everything else is invisible: the API answers 404, as if it did not exist.
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from . import conf, definitions
+from . import audit, conf, definitions
 from .models import (
     ProcessDefinition,
     ProcessInstance,
@@ -63,6 +66,11 @@ def holds(user, role: str, body: str) -> bool:
     if body:
         return (role, body) in pairs
     return any(held == role for held, _body in pairs)
+
+
+def holds_anywhere(user, roles) -> bool:
+    """Whether ``user`` holds one of ``roles`` in every body (a Django group named after it)."""
+    return any(role in roles and body == ANY_BODY for role, body in role_pairs(user))
 
 
 def is_process_admin(user) -> bool:
@@ -132,7 +140,7 @@ def visible_tasks(user) -> QuerySet:
         return Task.objects.all()
     granted = TaskUserObjectPermission.objects.filter(content_object_id=OuterRef("pk"), user_id=user.pk)
     return Task.objects.filter(Q(status=TaskStatus.OPEN, assignee_id=user.pk) | offered(user) | Exists(granted)
-                               | _bodies("instance__body", supervised_bodies(user)))
+                               | Q(completed_by_id=user.pk) | _bodies("instance__body", supervised_bodies(user)))
 
 
 def actionable_tasks(user) -> QuerySet:
@@ -145,21 +153,54 @@ def actionable_tasks(user) -> QuerySet:
 # --- Instances ---------------------------------------------------------------------------------
 
 
-def participating(user) -> QuerySet:
-    """Instances the user takes part in or supervises (what they may see the data of)."""
+def _taking_part(user) -> Q:
+    """Instances the user takes part in now (work assigned or offered to them) or supervises."""
     granted = ProcessInstanceUserObjectPermission.objects.filter(content_object_id=OuterRef("pk"), user_id=user.pk)
     open_to_them = Task.objects.filter(offered(user), instance_id=OuterRef("pk"))
-    return ProcessInstance.objects.filter(Exists(granted) | Exists(open_to_them)
-                                          | _bodies("body", supervised_bodies(user)))
+    return Exists(granted) | Exists(open_to_them) | _bodies("body", supervised_bodies(user))
+
+
+def _took_part(user) -> Q:
+    """Instances the user started or completed a task of."""
+    completed = Task.objects.filter(instance_id=OuterRef("pk"), completed_by_id=user.pk)
+    return Q(started_by_id=user.pk) | Q(Exists(completed))
+
+
+def participating(user) -> QuerySet:
+    """Instances the user takes or took part in, or supervises (what they may see the data of)."""
+    return ProcessInstance.objects.filter(_taking_part(user) | _took_part(user))
+
+
+def note_read(user, instance: ProcessInstance, *, what: str) -> None:
+    """Put on record a read by someone whose part in the instance is over (read-only access to
+    what they did); current participants, supervisors and administrators read without a record."""
+    if is_process_admin(user) or ProcessInstance.objects.filter(_taking_part(user), pk=instance.pk).exists():
+        return
+    audit.append("access", [audit.Entry("instance_read", actor=user, after={
+        "instance": str(instance.pk), "process": instance.definition.key, "what": what})])
 
 
 def visible_instances(user) -> QuerySet:
     return ProcessInstance.objects.all() if is_process_admin(user) else participating(user)
 
 
+_data_guards: list = []
+
+
+def guard_data(guard):
+    """Register ``guard(user, instance) -> bool``: an app whose objects a process handles may hide
+    the process data from someone who may not read them (documents: a confidential document's
+    process data only for those granted its content)."""
+    if guard not in _data_guards:
+        _data_guards.append(guard)
+    return guard
+
+
 def may_see_data(user, instance: ProcessInstance) -> bool:
-    """Participants and supervisors see the process data; administrators only its metadata."""
-    return participating(user).filter(pk=instance.pk).exists()
+    """Participants and supervisors see the process data, unless an app's guard says no;
+    administrators only its metadata."""
+    return (participating(user).filter(pk=instance.pk).exists()
+            and all(guard(user, instance) for guard in _data_guards))
 
 
 # --- Starting ----------------------------------------------------------------------------------

@@ -37,6 +37,14 @@ class Entry:
     extra: dict = field(default_factory=dict)
 
 
+def person(user=None, *, pk: int | None = None, username: str = "") -> dict | None:
+    """How an event names a person: ``{"id": …, "username": …}``, stable however the account is
+    renamed later (the id) and readable on its own (the username); None for nobody."""
+    if user is not None:
+        pk, username = user.pk, user.get_username()
+    return None if pk is None else {"id": pk, "username": username}
+
+
 def jsonable(value):
     """The value as stored in a JSON column (dates as ISO strings), so hashing is reproducible."""
     if value is None:

@@ -27,6 +27,9 @@ DEFAULTS = {
     "KNOWN_ROLES": None,
     # Callable() -> set[str] | None: the form keys user tasks may name (None: any).
     "KNOWN_FORMS": None,
+    # Callable(form_key) -> (field names, required field names) | None (an unknown form): what a task's
+    # form puts in the data, for the deploy warnings about conditions on variables nothing sets.
+    "FORM_FIELDS": None,
     # Callable(role, body) -> set[int]: user ids holding a role in a body (for notifications).
     "ROLE_HOLDERS": "engine.access.group_role_holders",
     # Office hours (local time) and the one-stop desk's cut-off.

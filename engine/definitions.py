@@ -2,15 +2,20 @@
 
 A deployment is refused with every problem found, each naming the file, the line and the BPMN
 element id: XML syntax, the BPMN XSD (with SpiffWorkflow's extensions), our own rules
-(references, scripts, lanes and roles, service-task handlers) and SpiffWorkflow's parser.
-Parsed specs are cached per stored definition version; they are read-only at run time.
+(references, scripts, lanes and roles, service-task handlers, Camunda attributes) and
+SpiffWorkflow's parser. A deployment that passes may carry warnings in the same form: a gateway
+condition reading a variable that nothing in the process may set. Parsed specs are cached per
+stored definition version; they are read-only at run time.
 """
 
+import ast
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -19,16 +24,23 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser import VALIDATOR
 
-from . import bpmn_specs, conf, handlers, sandbox
+from . import bpmn_specs, conf, expressions, handlers, sandbox
 from .exceptions import DeploymentError, DeployProblem
 from .models import ProcessDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"  # Camunda 8
+_FOREIGN_PREFIXES = {CAMUNDA_NS: "camunda", ZEEBE_NS: "zeebe"}
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
 #: Properties on user tasks (``spiffworkflow:property``) whose values are expressions.
-EXPRESSION_PROPERTIES = ("assignee", "dueDate", "priority")
+#: Task properties (assignee, dueDate, priority) and process properties (what the process is about:
+#: subject, businessKey, sender) that are expressions, checked by the sandbox at deploy.
+EXPRESSION_PROPERTIES = ("assignee", "dueDate", "priority", "subject", "businessKey", "sender")
+#: The process properties naming, from the process data, what an instance is about.
+SUMMARY_PROPERTIES = ("subject", "businessKey", "sender")
 #: Elements that own the scripts and expressions found inside them.
 _OWNER_TAGS = {
     f"{{{BPMN_NS}}}{tag}"
@@ -61,6 +73,20 @@ _SCRIPT_PATHS = (
 _REFERENCE_ATTRIBUTES = ("sourceRef", "targetRef", "default", "attachedToRef", "messageRef",
                          "errorRef", "escalationRef", "signalRef")
 _HUMAN_TASKS = ".//bpmn:userTask | .//bpmn:manualTask"
+#: Camunda attributes of user tasks read as the task property of the same name when their value is a
+#: plain literal (one role code, a form key, a username, an integer, an ISO date or date-time).
+CAMUNDA_TASK_ATTRIBUTES = ("candidateGroups", "assignee", "formKey", "dueDate", "priority")
+#: Camunda attributes that only label a file or tidy Camunda's own history: ignored (on Camunda 8's
+#: elements too). ``exclusive`` only matters with ``asyncBefore``/``asyncAfter``, which are refused.
+CAMUNDA_COSMETIC = frozenset({"modelerTemplate", "modelerTemplateVersion", "modelerTemplateIcon", "historyTimeToLive",
+                              "versionTag", "isStartableInTasklist", "exclusive"})
+_CAMUNDA_LITERAL = {
+    "candidateGroups": re.compile(r"[A-Za-z_][\w.-]*"),
+    "formKey": re.compile(r"[A-Za-z_][\w.-]*"),
+    "assignee": re.compile(r"[\w.@+-]+"),
+    "priority": re.compile(r"[+-]?\d{1,9}"),
+}
+_PYTHON_SCRIPT_FORMATS = ("", "python", "python3", "py", "text/x-python", "text/python")
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False)
 
 
@@ -75,6 +101,9 @@ class ProcessInfo:
     task_meta: dict
     files: dict[str, str] = field(default_factory=dict)
     content_hash: str = ""
+    #: What a new deployment should be told about this process though it was accepted (not
+    #: computed for a stored definition).
+    warnings: list[DeployProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -133,9 +162,12 @@ def parse_bundle(files: Mapping[str, bytes | str], *, deployed: bool = False) ->
 
     bundle = ParsedBundle(files=texts)
     bundle.processes = _spiff_parse(bpmn_roots, dmn_roots)
+    warnings = [] if deployed else _condition_warnings(bpmn_roots, dmn_roots)
     for info in bundle.processes.values():
         info.files = _files_of(info, bpmn_roots, dmn_roots, texts)
         info.content_hash = content_hash(info.files)
+        own = {info.key, *info.subprocess_specs}
+        info.warnings = [warning for process_id, warning in warnings if process_id in own]
     if not bundle.processes:
         raise DeploymentError([DeployProblem(next(iter(texts), ""), None, None,
                                              _("The files contain no executable process."))])
@@ -192,6 +224,7 @@ def _lint(bpmn_roots: dict, dmn_roots: dict) -> list[DeployProblem]:
         ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
         problems.extend(_reference_problems(name, root, ids, process_ids))
         problems.extend(_script_problems(name, root))
+        problems.extend(_camunda_problems(name, root))
         problems.extend(_task_problems(name, root, known_roles, known_forms))
     for name, root in dmn_roots.items():
         problems.extend(_dmn_problems(name, root))
@@ -228,18 +261,23 @@ def _reference_problems(name, root, ids, process_ids) -> list[DeployProblem]:
 
 def _script_problems(name, root) -> list[DeployProblem]:
     problems = []
+    for task in root.iterfind(".//bpmn:scriptTask", NS):
+        if _foreign_script(task):
+            problems.append(DeployProblem(name, task.sourceline, task.get("id"), _(
+                "The script is written in %(language)s (scriptFormat); quytrinh runs Python scripts only."
+            ) % {"language": task.get("scriptFormat").strip()}))
     for path, mode in _SCRIPT_PATHS:
         for found in root.xpath(path, namespaces=NS):
             if isinstance(found, etree._ElementUnicodeResult):  # an attribute value, which knows its element
                 element, source = found.getparent(), str(found)
             else:
                 element, source = found, found.text or ""
-            if not source.strip():
+            if not source.strip() or _foreign_script(element.getparent()):
                 continue
             for line, message in sandbox.check_source(source.strip() if mode == "eval" else source, mode):
                 offset = (line - 1) if line else 0
                 problems.append(DeployProblem(name, (element.sourceline or 0) + offset or None, _owner_id(element),
-                                              _("Script not allowed: %(error)s") % {"error": message}))
+                                              _refusal(element, mode, message)))
     for prop in root.iterfind(".//spiffworkflow:property", NS):
         if prop.get("name") in EXPRESSION_PROPERTIES and (prop.get("value") or "").strip():
             for _line, message in sandbox.check_source(prop.get("value").strip(), "eval"):
@@ -249,9 +287,144 @@ def _script_problems(name, root) -> list[DeployProblem]:
     return problems
 
 
+def _foreign_script(element) -> bool:
+    """A script task whose ``scriptFormat`` (Camunda Modeler asks for one) is not Python."""
+    language = (element.get("scriptFormat") or "").strip().lower() if element is not None else ""
+    return etree.QName(element).localname == "scriptTask" and language not in _PYTHON_SCRIPT_FORMATS
+
+
+def _refusal(element, mode: str, message: str) -> str:
+    if mode == "exec":
+        return _("Script not allowed: %(error)s") % {"error": message}
+    if etree.QName(element).localname == "conditionExpression":
+        return _("Condition not allowed: %(error)s") % {"error": message}
+    return _("Expression not allowed: %(error)s") % {"error": message}
+
+
 def _properties(element) -> dict[str, str]:
     return {p.get("name"): p.get("value") or "" for p in element.iterfind(
         "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+
+
+def _task_properties(task) -> dict[str, str]:
+    """A human task's properties: ``spiffworkflow:properties``, and what its Camunda attributes say
+    that quytrinh reads (a file where both say it differently is refused at deploy)."""
+    return {**_camunda_properties(task)[0], **_properties(task)}
+
+
+def _form_key(props: dict[str, str]) -> str:
+    return props.get("formKey") or props.get("formJsonSchemaFilename", "").removesuffix("-schema.json").removesuffix(
+        ".json")
+
+
+# --- Files from Camunda Modeler ---------------------------------------------------------------
+
+
+def _camunda_properties(task) -> tuple[dict[str, str], list[str]]:
+    """The task properties a human task's Camunda attributes give, as quytrinh writes them (a
+    username and a date become quoted expressions), and why each one that cannot be read is refused."""
+    props: dict[str, str] = {}
+    refusals = []
+    for attribute in CAMUNDA_TASK_ATTRIBUTES:
+        value = (task.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").strip()
+        if not value:
+            continue
+        read, reason = _camunda_value(attribute, value)
+        if reason is None:
+            props[attribute] = read
+            continue
+        values = {"attribute": attribute, "value": value, "reason": reason, "property": attribute}
+        refusals.append(_('camunda:%(attribute)s="%(value)s" cannot be read (%(reason)s); use the task property '
+                          '%(property)s (spiffworkflow:properties) or a lane instead.') % values
+                        if attribute == "candidateGroups" else
+                        _('camunda:%(attribute)s="%(value)s" cannot be read (%(reason)s); use the task property '
+                          '%(property)s (spiffworkflow:properties) instead.') % values)
+    return props, refusals
+
+
+def _camunda_value(attribute: str, value: str) -> tuple[str, str | None]:
+    """(the property's value, None), or ("", why the value cannot be read)."""
+    if "${" in value or "#{" in value:
+        return "", _("quytrinh does not evaluate Camunda expressions")
+    if attribute == "candidateGroups" and "," in value:
+        return "", _("a task is offered to one role")
+    if attribute == "dueDate":
+        try:
+            date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError:
+            return "", _("not an ISO date or date-time")
+        return repr(value), None
+    if not _CAMUNDA_LITERAL[attribute].fullmatch(value):
+        return "", {"candidateGroups": _("not a role code"), "formKey": _("not the key of a form"),
+                    "assignee": _("not a username"), "priority": _("not an integer")}[attribute]
+    if attribute == "assignee":
+        return repr(value), None
+    return str(int(value)) if attribute == "priority" else value, None
+
+
+def _camunda_problems(name, root) -> list[DeployProblem]:
+    """Camunda (7 and 8) attributes and extension elements that would change what a process does,
+    which quytrinh does not read: refused by name rather than dropped without a word. What human
+    tasks' attributes say is read in ``_task_problems``; cosmetic attributes are ignored."""
+    problems: list[DeployProblem] = []
+    human_tasks = set(root.xpath(_HUMAN_TASKS, namespaces=NS))
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        parent = element.getparent()
+        prefix = _FOREIGN_PREFIXES.get(etree.QName(element).namespace)
+        if prefix:
+            if parent is not None and etree.QName(parent).namespace not in _FOREIGN_PREFIXES:
+                tag = etree.QName(element).localname
+                problems.append(DeployProblem(name, element.sourceline, _owner_id(element), _(
+                    "<%(element)s> is not supported by quytrinh: %(instead)s") % {
+                    "element": f"{prefix}:{tag}", "instead": _camunda_instead(tag)}))
+            continue
+        for key in element.attrib:
+            qname = etree.QName(key)
+            prefix = _FOREIGN_PREFIXES.get(qname.namespace)
+            if not prefix or qname.localname in CAMUNDA_COSMETIC:
+                continue
+            if prefix == "camunda" and element in human_tasks and qname.localname in CAMUNDA_TASK_ATTRIBUTES:
+                continue
+            problems.append(DeployProblem(name, element.sourceline, _owner_id(element), _(
+                "%(attribute)s is not supported by quytrinh: %(instead)s") % {
+                "attribute": f"{prefix}:{qname.localname}", "instead": _camunda_instead(qname.localname)}))
+    return problems
+
+
+def _camunda_instead(what: str) -> str:
+    """What to write instead of a Camunda attribute or extension element quytrinh does not read."""
+    if what in ("class", "expression", "delegateExpression", "type", "topic", "taskPriority", "taskDefinition"):
+        return _("name a registered handler with spiffworkflow:serviceTaskOperator.")
+    if what in ("asyncBefore", "asyncAfter", "jobPriority", "failedJobRetryTimeCycle"):
+        return _("work that must not hold up the step is a service task whose handler is registered to run in "
+                 "the background.")
+    if what in ("candidateStarterGroups", "candidateStarterUsers", "initiator"):
+        return _("who may start a process is the role of the lane its start event sits in.")
+    if what == "candidateUsers":
+        return _("offer the task to one role (a lane or candidateGroups) or name one assignee.")
+    if what in CAMUNDA_TASK_ATTRIBUTES:
+        return _("quytrinh reads it on user tasks only.")
+    if what in ("taskListener", "executionListener"):
+        return _("do that work in a service task or a script task of the flow.")
+    if what == "assignmentDefinition":
+        return _("use a lane, or the task properties candidateGroups and assignee.")
+    if what in ("formData", "formField", "formDefinition", "userTaskForm"):
+        return _("describe the form in forms/schemas and name it with the task property formKey.")
+    if what in ("inputOutput", "in", "out", "ioMapping"):
+        return _("set variables with a script task.")
+    if what in ("properties", "taskHeaders"):
+        return _("use spiffworkflow:properties.")
+    return _("remove it (docs/ENGINE.md lists what quytrinh reads).")
+
+
+def _same_value(one: str, other: str) -> bool:
+    """Two property values that say the same (``'x'`` and ``"x"`` do)."""
+    try:
+        return ast.literal_eval(one) == ast.literal_eval(other)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return one.strip() == other.strip()
 
 
 def _lanes(root) -> dict[str, tuple[str, str]]:
@@ -269,12 +442,23 @@ def _lanes(root) -> dict[str, tuple[str, str]]:
 
 
 def _task_problems(name, root, known_roles, known_forms) -> list[DeployProblem]:
-    problems = []
+    problems: list[DeployProblem] = []
     lanes = _lanes(root)
     for task in root.xpath(_HUMAN_TASKS, namespaces=NS):
         lane = _lane_of(task, lanes)
-        props = _properties(task)
-        if lane is None and not props.get("assignee") and not props.get("candidateGroups"):
+        camunda, unreadable = _camunda_properties(task)
+        spiff = _properties(task)
+        problems.extend(DeployProblem(name, task.sourceline, task.get("id"), message) for message in unreadable)
+        for prop, value in camunda.items():
+            if spiff.get(prop, "").strip() and not _same_value(spiff[prop], value):
+                problems.append(DeployProblem(name, task.sourceline, task.get("id"), _(
+                    'camunda:%(attribute)s="%(value)s" and the task property %(property)s (%(given)s) disagree; '
+                    'keep one.') % {"attribute": prop, "value": task.get(f"{{{CAMUNDA_NS}}}{prop}").strip(),
+                                     "property": prop, "given": spiff[prop].strip()}))
+        props = {**camunda, **spiff}
+        given = {prop for prop in ("assignee", "candidateGroups")
+                 if props.get(prop) or task.get(f"{{{CAMUNDA_NS}}}{prop}")}  # one that cannot be read is refused
+        if lane is None and not given:
             problems.append(DeployProblem(name, task.sourceline, task.get("id"), _(
                 "A user task must sit in a lane (its role) or name an assignee or candidate group."
             )))
@@ -283,6 +467,12 @@ def _task_problems(name, root, known_roles, known_forms) -> list[DeployProblem]:
             problems.append(DeployProblem(name, task.sourceline, task.get("id"), _(
                 "The role '%(role)s' is not known to the directory."
             ) % {"role": role}))
+        due_timer = props.get("dueTimer")
+        if due_timer and not root.xpath("//bpmn:boundaryEvent[@id=$id][@attachedToRef=$task]/bpmn:timerEventDefinition",
+                                        namespaces=NS, id=due_timer, task=task.get("id")):
+            problems.append(DeployProblem(name, task.sourceline, task.get("id"), _(
+                "dueTimer names '%(timer)s', which is not a timer boundary event of this task."
+            ) % {"timer": due_timer}))
         form_key = props.get("formKey")
         if known_forms is not None and form_key and form_key not in known_forms:
             problems.append(DeployProblem(name, task.sourceline, task.get("id"), _(
@@ -392,31 +582,129 @@ def _spiff_problem(err: ValidationException, roots_by_file: dict) -> DeployProbl
 
 
 def _task_meta(bpmn_roots: dict) -> dict:
-    """spec name -> BPMN id -> what the task projection needs for each user task; and under
-    ``__start__``, process id -> the roles of the lanes its start events sit in (who may start it)."""
-    meta: dict[str, dict] = {"__start__": {}}
+    """spec name -> BPMN id -> what the task projection needs for each user task; under
+    ``__start__``, process id -> the roles of the lanes its start events sit in (who may start it);
+    under ``__summary__``, process id -> the expressions naming its subject, business key and sender."""
+    meta: dict[str, dict] = {"__start__": {}, "__summary__": {}}
     for root in bpmn_roots.values():
         lanes = _lanes(root)
         for process in root.iterfind(".//bpmn:process", NS):
             roles = {lanes[s.get("id")][0] for s in process.iterfind("bpmn:startEvent", NS) if s.get("id") in lanes}
             meta["__start__"][process.get("id")] = sorted(roles)
+            summary = {name: value.strip() for name, value in _properties(process).items()
+                       if name in SUMMARY_PROPERTIES and value.strip()}
+            if summary:
+                meta["__summary__"][process.get("id")] = summary
         for task in root.xpath(_HUMAN_TASKS, namespaces=NS):
             container = task.getparent()
             while container is not None and container.tag not in _CONTAINER_TAGS:
                 container = container.getparent()
             lane = _lane_of(task, lanes)
-            props = _properties(task)
+            props = _task_properties(task)
             meta.setdefault(container.get("id"), {})[task.get("id")] = {
                 "name": task.get("name") or task.get("id"),
                 "lane": lane[1] if lane else "",
                 "role": props.get("candidateGroups") or (lane[0] if lane else ""),
-                "form_key": props.get("formKey") or props.get("formJsonSchemaFilename", "").removesuffix(
-                    "-schema.json").removesuffix(".json"),
+                "form_key": _form_key(props),
                 "assignee": props.get("assignee", ""),
                 "due": props.get("dueDate", ""),
+                "due_timer": props.get("dueTimer", ""),
                 "priority": props.get("priority", ""),
             }
     return meta
+
+
+# --- Warnings: conditions on variables nothing may set ----------------------------------------
+
+
+def _condition_warnings(bpmn_roots: dict, dmn_roots: dict) -> list[tuple[str, DeployProblem]]:
+    """(process id, warning) for each variable a gateway condition reads that nothing in the files
+    deployed together sets for sure: no script, service task result, message, data object, DMN
+    output or form that requires it. Data given at start cannot be known, so these are warnings;
+    whether the setter runs before the condition is not looked at. When a form cannot be looked
+    up (no ``FORM_FIELDS`` hook, or a form it does not know), a variable it might set is let be."""
+    sources = _variable_sources(bpmn_roots, dmn_roots)
+    provided = sandbox.provided_names() | set(expressions.HELPERS)
+    warnings = []
+    for name, root in bpmn_roots.items():
+        for condition in root.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
+            expression = (condition.text or "").strip()
+            unset = sorted(sandbox.read_names(expression) - provided - sources.always)
+            for variable in unset:
+                message = _unset_variable_warning(expression, variable, sources)
+                if message:
+                    warnings.append((_process_of(condition), DeployProblem(
+                        name, condition.sourceline, _owner_id(condition), message)))
+    return warnings
+
+
+@dataclass
+class _Sources:
+    always: set[str] = field(default_factory=set)  # set whenever their setter runs
+    optional_in: dict[str, set[str]] = field(default_factory=dict)  # variable -> forms that may leave it out
+    formless_tasks: list[str] = field(default_factory=list)  # user tasks that accept any data
+    forms_unknown: bool = False
+
+
+def _variable_sources(bpmn_roots: dict, dmn_roots: dict) -> _Sources:
+    sources = _Sources()
+    form_fields = conf.hook("FORM_FIELDS")
+    for root in bpmn_roots.values():
+        for path, mode in _SCRIPT_PATHS:
+            if mode == "exec":
+                for script in root.xpath(path, namespaces=NS):
+                    sources.always |= sandbox.assigned_names(script.text or "")
+        sources.always |= set(root.xpath(".//spiffworkflow:serviceTaskOperator/@resultVariable", namespaces=NS))
+        sources.always |= {(v.text or "").strip() for v in root.iterfind(".//spiffworkflow:messageVariable", NS)}
+        if root.find(".//bpmn:messageEventDefinition", NS) is not None or root.find(".//bpmn:receiveTask",
+                                                                                      NS) is not None:
+            sources.always.add(bpmn_specs.DEFAULT_MESSAGE_VARIABLE)
+        sources.always |= set(root.xpath(".//bpmn:dataObject/@id | .//bpmn:inputDataItem/@name | "
+                                         ".//bpmn:outputDataItem/@name", namespaces=NS))
+        for task in root.xpath(_HUMAN_TASKS, namespaces=NS):
+            form_key = _form_key(_task_properties(task))
+            if not form_key:
+                sources.formless_tasks.append(task.get("id"))
+                continue
+            declared = form_fields(form_key) if callable(form_fields) else None
+            if declared is None:
+                sources.forms_unknown = True
+                continue
+            names, required = declared
+            sources.always |= set(required)
+            for variable in set(names) - set(required):
+                sources.optional_in.setdefault(variable, set()).add(form_key)
+    for root in dmn_roots.values():
+        sources.always |= {o.get("name") for o in root.iter() if isinstance(o.tag, str)
+                           and etree.QName(o).localname == "output" and o.get("name")}
+    return sources
+
+
+def _unset_variable_warning(expression: str, variable: str, sources: _Sources) -> str | None:
+    values = {"expression": expression, "variable": variable}
+    if sources.forms_unknown:
+        return None
+    if variable in sources.optional_in:
+        return _("The condition '%(expression)s' reads '%(variable)s', which the form %(forms)s may leave empty (it "
+                 "is not required there): the condition then fails when it is evaluated.") % {
+            **values, "forms": ", ".join(sorted(sources.optional_in[variable]))}
+    if sources.formless_tasks:
+        return _("The condition '%(expression)s' reads '%(variable)s', which no form, script or service task of "
+                 "this process sets: unless it is given when the process starts or entered at a task without a "
+                 "form (%(tasks)s), the condition fails when it is evaluated.") % {
+            **values, "tasks": ", ".join(sources.formless_tasks)}
+    return _("The condition '%(expression)s' reads '%(variable)s', which no form, script or service task of this "
+             "process sets: unless it is given when the process starts, the condition fails when it is "
+             "evaluated.") % values
+
+
+def _process_of(element) -> str:
+    node, found = element, ""
+    while node is not None:
+        if node.tag == f"{{{BPMN_NS}}}process":
+            found = node.get("id") or ""
+        node = node.getparent()
+    return found
 
 
 def starts_on_timer(info: ProcessInfo) -> bool:

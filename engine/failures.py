@@ -1,14 +1,18 @@
 """What happens when a step fails: SpiffWorkflow's wrapped exceptions become typed errors naming
-the BPMN element, and the refusal is put on record after the step rolled back, so what was refused
-is in the audit log while the stored state stays as it was."""
+the BPMN element, said in our words (a condition on a variable without a value says which, at which
+step; SpiffWorkflow's English, such as its "Did you mean", never reaches a reader), and the refusal
+is put on record after the step rolled back, so what was refused is in the audit log while the
+stored state stays as it was."""
 
 import logging
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import audit, rows
 from .exceptions import EngineError, EngineInvariantError, InvalidData, SandboxViolation, ScriptError
+from .sandbox import ScriptFailed
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +60,61 @@ def record_failure(instance_id, actor, error: EngineError, *, new_instance: bool
 
 
 def script_error(exc: SpiffWorkflowException) -> EngineError:
-    """A typed error naming the BPMN element, from SpiffWorkflow's wrapped exception (the engine
-    error it wraps, such as refused data, is passed on as it is)."""
+    """A typed error naming the BPMN element (its id, and its name in the message), from
+    SpiffWorkflow's wrapped exception, said in our words (the engine error it wraps, such as refused
+    data, is passed on as it is)."""
     cause = _engine_cause(exc)
     if isinstance(cause, InvalidData):
         return cause
-    task = getattr(exc, "task", None)
-    element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or ""
-    detail = str(cause.message) if cause is not None else str(exc)
-    message = f"{element}: {detail}" if element else detail
+    spec = getattr(getattr(exc, "task", None), "task_spec", None) or getattr(exc, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or ""
+    message = _explained(exc, cause, spec) if element else (str(cause.message) if cause is not None else str(exc))
+    line = cause.details.get("line") if isinstance(cause, ScriptFailed) else getattr(exc, "line_number", None)
     error_class = SandboxViolation if isinstance(cause, SandboxViolation) else ScriptError
-    return error_class(message, element=element, line=getattr(exc, "line_number", None))
+    return error_class(message, element=element, line=line or None)
+
+
+def _explained(exc: SpiffWorkflowException, cause: EngineError | None, spec) -> str:
+    step = _step(spec)
+    if isinstance(cause, ScriptFailed):
+        return _failed(cause.details, spec, step)
+    if cause is not None:
+        return _("Step %(step)s: %(error)s") % {"step": step, "error": cause.message}
+    if str(exc).startswith("No conditions satisfied"):  # SpiffWorkflow's gateway with no way out
+        return _("None of the conditions leaving step %(step)s holds, and it has no default flow.") % {"step": step}
+    return _("Step %(step)s failed: %(error)s") % {"step": step, "error": str(exc)}
+
+
+def _step(spec) -> str:
+    """How a message names a BPMN element: 'its name' (its id), or 'its id' when it has no name."""
+    name, element = (getattr(spec, "bpmn_name", None) or "").strip(), spec.bpmn_id
+    return f"'{name}' ({element})" if name and name != element else f"'{element}'"
+
+
+def _failed(details: dict, spec, step: str) -> str:
+    """A failed script, condition or expression: which, where, and what went wrong."""
+    values = {"step": step, "expression": details.get("source", ""), "variable": details.get("variable"),
+              "reason": details.get("reason"), "line": details.get("line") or "?"}
+    if details.get("mode") == "exec":
+        if values["variable"]:
+            return _("The script of step %(step)s uses the variable '%(variable)s' at line %(line)s, which has no "
+                     "value yet.") % values
+        return _("The script of step %(step)s failed at line %(line)s: %(reason)s.") % values
+    if _is_condition(spec, values["expression"]):
+        if values["variable"]:
+            return _("The condition '%(expression)s' at step %(step)s uses the variable '%(variable)s', which has "
+                     "no value yet.") % values
+        return _("The condition '%(expression)s' at step %(step)s could not be evaluated: %(reason)s.") % values
+    if values["variable"]:
+        return _("The expression '%(expression)s' at step %(step)s uses the variable '%(variable)s', which has no "
+                 "value yet.") % values
+    return _("The expression '%(expression)s' at step %(step)s could not be evaluated: %(reason)s.") % values
+
+
+def _is_condition(spec, expression: str) -> bool:
+    """True if the expression is one of the conditions on the flows leaving a gateway."""
+    return any(str(condition.args[0]).strip() == expression
+               for condition, _target in getattr(spec, "cond_task_specs", None) or [] if condition is not None)
 
 
 def _engine_cause(exc: BaseException) -> EngineError | None:

@@ -10,7 +10,8 @@ JSON-serializable result that SpiffWorkflow stores in the task's result variable
 
 Quick handlers run inside the step's transaction; background ones (``background=True``) leave
 the task started and run as a job after the step commits, retried with backoff, and must be
-idempotent under their key: a job may run twice, its step completes once.
+idempotent under their key: a job may run twice, its step completes once. Apps may also listen for
+an instance being cancelled (``on_cancel``), inside that step's transaction.
 """
 
 from collections.abc import Callable
@@ -70,6 +71,22 @@ def call(name: str, params: dict, data: dict, spiff_task=None) -> object:
     factory = _step_context.get()
     ctx = factory(spiff_task) if factory is not None else None
     return _registry[name].func(params=params, data=MappingProxyType(data), context=ctx)
+
+
+_cancel_listeners: list[Callable] = []
+
+
+def on_cancel(listener: Callable) -> Callable:
+    """Decorator: ``listener(instance, *, actor, reason)`` runs inside the transaction that cancels an
+    instance (a domain app records what the process held: a register number, a reservation)."""
+    if listener not in _cancel_listeners:
+        _cancel_listeners.append(listener)
+    return listener
+
+
+def cancelled(instance, *, actor, reason: str) -> None:
+    for listener in _cancel_listeners:
+        listener(instance, actor=actor, reason=reason)
 
 
 def unregister(name: str) -> None:

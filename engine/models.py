@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -55,7 +56,8 @@ class ProcessInstance(models.Model):
     definition = models.ForeignKey(
         ProcessDefinition, on_delete=models.PROTECT, related_name="instances", verbose_name=_("definition")
     )
-    business_key = models.CharField(_("business key"), max_length=200, blank=True, db_index=True)
+    business_key = models.CharField(_("business key"), max_length=200, blank=True, db_index=True,
+                                    help_text=_("Given at start, or named from the data by the process's businessKey."))
     status = models.CharField(
         _("status"), max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
     )
@@ -63,14 +65,19 @@ class ProcessInstance(models.Model):
     revision = models.PositiveIntegerField(_("revision"), default=1)
     body = models.CharField(_("owning body"), max_length=100, blank=True, db_index=True)
     subject = models.CharField(
-        _("subject"), max_length=200, blank=True, help_text=_("What the process is about, e.g. a document.")
+        _("subject"), max_length=500, blank=True,
+        help_text=_("What the process is about (e.g. a document's subject), named from the data by the process."),
     )
+    sender = models.CharField(_("sender"), max_length=200, blank=True,
+                              help_text=_("Who it comes from (a sending body, an applicant), named from the data."))
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True,
+                               help_text=_("The end event it reached, by name."))
     next_timer_at = models.DateTimeField(_("next timer at"), null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("started by"),
     )
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     # Head of this instance's audit hash chain, updated in the same write as the state.
     audit_seq = models.PositiveIntegerField(default=0, editable=False)
@@ -125,6 +132,9 @@ class Task(models.Model):
     priority = models.SmallIntegerField(_("priority"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     body = models.CharField(_("owning body"), max_length=100, blank=True)
+    # What the process is about, copied from the instance for the worklist's rows and search.
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    sender = models.CharField(_("sender"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(

@@ -2,8 +2,9 @@
 
 Each user task may declare, as ``spiffworkflow:property`` expressions evaluated in the sandbox
 against the task's data: ``assignee`` (a username or user id), ``dueDate`` (an ISO date/time
-or a datetime) and ``priority`` (an integer). Its lane id is its role (candidate group) unless
-``candidateGroups`` names one.
+or a datetime) and ``priority`` (an integer); or, instead of ``dueDate``, ``dueTimer``: the id of
+one of its timer boundary events, whose time is then its deadline (the task shows the time the
+timer enforces). Its lane id is its role (candidate group) unless ``candidateGroups`` names one.
 """
 
 from datetime import date, datetime, time
@@ -40,6 +41,8 @@ def new_rows(task_meta: dict, spiff_tasks, instance, now) -> list[Task]:
             candidate_group=meta["role"][:100],
             form_key=meta["form_key"][:200],
             body=instance.body,
+            subject=instance.subject,
+            sender=instance.sender,
             created_at=now,
         )
         if meta["assignee"]:
@@ -50,12 +53,24 @@ def new_rows(task_meta: dict, spiff_tasks, instance, now) -> list[Task]:
                 pending_usernames.setdefault(str(assignee), []).append(row)
         if meta["due"]:
             row.due_at = _as_datetime(_evaluate(spiff_task, meta["due"]), row.bpmn_id)
+        elif meta.get("due_timer"):
+            row.due_at = _timer_due(spiff_task, meta["due_timer"])
         if meta["priority"]:
             row.priority = int(_evaluate(spiff_task, meta["priority"]) or 0)
         created.append(row)
     if pending_usernames:
         _resolve_usernames(pending_usernames)
     return created
+
+
+def _timer_due(spiff_task, timer_id: str) -> datetime | None:
+    """When the task's boundary timer ``timer_id`` falls due (evaluated as the task became ready)."""
+    siblings = spiff_task.parent.children if spiff_task.parent is not None else []
+    for sibling in siblings:
+        if sibling.task_spec.bpmn_id == timer_id:
+            value = sibling.task_spec.event_definition.details(sibling).value
+            return datetime.fromisoformat(value) if isinstance(value, str) else None
+    return None
 
 
 def _evaluate(spiff_task, expression: str):

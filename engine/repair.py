@@ -83,7 +83,7 @@ def reassign(task: Task, *, assignee, actor, reason: str) -> Task:
             raise TaskNotOpen()
         if assignee is not None and not get_user_model().objects.filter(pk=assignee.pk, is_active=True).exists():
             raise InvalidData(_("This user cannot be assigned tasks."), errors={"assignee": [_("Inactive user.")]})
-        before = row.assignee_id
+        before = audit.person(row.assignee) if row.assignee_id else None
         grants.revoke_for_closed([row.pk])  # the task leaves its former assignee
         row.assignee = assignee
         row.save(update_fields=["assignee"])
@@ -91,7 +91,7 @@ def reassign(task: Task, *, assignee, actor, reason: str) -> Task:
             grants.grant(row, assignee.pk)
         audit.append(instance, [audit.Entry("task_reassigned", actor=actor, task_id=row.pk, element=row.bpmn_id,
                                             before={"assignee": before},
-                                            after={"assignee": row.assignee_id, "reason": reason})])
+                                            after={"assignee": audit.person(assignee), "reason": reason})])
     return row
 
 

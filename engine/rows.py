@@ -21,7 +21,8 @@ from .models import ProcessInstance, Task
 
 _INSTANCE_FIELDS = list(ProcessInstance._meta.concrete_fields)
 _TASK_FIELDS = list(Task._meta.concrete_fields)
-_STORED = ["state", "revision", "status", "ended_at", "audit_seq", "audit_head", "next_timer_at", "definition_id"]
+_STORED = ["state", "revision", "status", "ended_at", "audit_seq", "audit_head", "next_timer_at", "definition_id",
+           "subject", "business_key", "sender", "outcome"]
 
 
 @functools.cache
@@ -106,6 +107,14 @@ def store_instance(instance: ProcessInstance, previous_revision: int) -> bool:
         return cursor.rowcount == 1
 
 
+def describe_tasks(instance: ProcessInstance) -> None:
+    """Give every task row of the instance its current subject and sender (they changed)."""
+    table = connection.ops.quote_name(Task._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET subject = %s, sender = %s WHERE instance_id = %s",
+                       [instance.subject, instance.sender, _db_uuid(instance.pk)])
+
+
 def close_tasks(task_ids: list, *, status: str, when, actor_id) -> None:
     table = connection.ops.quote_name(Task._meta.db_table)
     field = Task._meta.get_field("completed_at")
@@ -183,6 +192,44 @@ def user_ids(usernames: list[str]) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {name}, id FROM {connection.ops.quote_name(model._meta.db_table)} "
                        f"WHERE is_active = %s AND {name} IN ({placeholders})", [True, *usernames])
+        return dict(cursor.fetchall())
+
+
+def full_text_index_sql(model: type[Model], field: str, name: str) -> str:
+    """The PostgreSQL index ``words_filter`` uses ('simple' configuration: no stemming, the words
+    as written; callers store text without diacritics so either spelling matches)."""
+    quote = connection.ops.quote_name
+    column = _table_field(model, field)[1]
+    return (f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {quote(model._meta.db_table)} "
+            f"USING gin (to_tsvector('simple', {quote(column)}))")
+
+
+def words_filter(queryset, field: str, words: list[str]):
+    """Rows whose ``field`` holds every one of ``words``: on PostgreSQL through the full-text index
+    above (the same expression, with the configuration in the text so a prepared plan still uses
+    it), elsewhere each word as a substring."""
+    if not words:
+        return queryset
+    if connection.vendor == "postgresql":
+        column = connection.ops.quote_name(_table_field(queryset.model, field)[1])
+        return queryset.extra(where=[f"to_tsvector('simple', {column}) @@ plainto_tsquery('simple', %s)"],
+                              params=[" ".join(words)])
+    for word in words:
+        queryset = queryset.filter(**{f"{field}__contains": word})
+    return queryset
+
+
+def usernames(user_ids) -> dict[int, str]:
+    """Usernames by user id (any account, active or not)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    model = get_user_model()
+    name = connection.ops.quote_name(_table_field(model, model.USERNAME_FIELD)[1])
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {name} FROM {connection.ops.quote_name(model._meta.db_table)} "
+                       f"WHERE id IN ({placeholders})", ids)
         return dict(cursor.fetchall())
 
 

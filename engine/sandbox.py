@@ -13,7 +13,9 @@ script is compiled with RestrictedPython plus our own rules and runs with guards
   be storable (JSON) and under the limit.
 
 The same rules run at deploy time (``check_source``) so a forbidden script is refused with its
-element id before it can ever run; what slips past is stopped here at run time.
+element id before it can ever run; what slips past is stopped here at run time. Refusals and run-time
+failures are told in our own words (English msgids, the reader's language through gettext), by what
+they are about: RestrictedPython's and Python's English never reaches a reader.
 """
 
 import ast
@@ -22,9 +24,11 @@ import functools
 import json
 import re
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.utils.translation import gettext as _
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
@@ -37,12 +41,12 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 from RestrictedPython.Limits import limited_builtins
-from RestrictedPython.transformer import INSPECT_ATTRIBUTES
+from RestrictedPython.transformer import FORBIDDEN_FUNC_NAMES, INSPECT_ATTRIBUTES
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 
 from . import conf
-from .exceptions import SandboxViolation, ScriptError
+from .exceptions import EngineError, SandboxViolation, ScriptError
 
 #: Names a script may never use, refused at deploy with a clear message.
 FORBIDDEN_NAMES = frozenset(
@@ -62,34 +66,99 @@ _EXTRA_BUILTINS = {
 }
 
 
+class Refusal(str):
+    """Why the policy refuses a script (the text, in the reader's language), and where: ``line``
+    within the script (None: unknown). A string, as RestrictedPython keeps its errors."""
+
+    line: int | None
+
+    def __new__(cls, line: int | None, message: str):
+        refusal = super().__new__(cls, message)
+        refusal.line = line
+        return refusal
+
+
+_SCRIPT_FILE = "<bpmn>"
+#: A Camunda (JUEL) expression, ``${…}`` or ``#{…}``: not Python, and common in files from Camunda Modeler.
+_JUEL = re.compile(r"\s*[$#]\{(?P<inner>.*)\}\s*", re.DOTALL)
+
+
+def _underscore_name(name: str) -> str:
+    return _("The name '%(name)s' starts with '_', which process scripts may not use.") % {"name": name}
+
+
+def _not_usable(name: str) -> str:
+    return _("'%(name)s' cannot be used in process scripts.") % {"name": name}
+
+
 class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's rules, plus guards on loops, size-amplifying operators and f-strings."""
+    """RestrictedPython's rules, plus guards on loops, size-amplifying operators and f-strings.
+
+    Each refusal is a ``Refusal`` in our words, chosen by what it is about; the checks whose
+    RestrictedPython text a reader would otherwise see are made here first."""
 
     _GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.Add: "+", ast.LShift: "<<", ast.Mod: "%"}
 
+    def refuse(self, node, message: str) -> None:
+        self.errors.append(Refusal(getattr(node, "lineno", None), message))
+
+    def error(self, node, info):
+        """A refusal of RestrictedPython's own (its ``info`` is English): told by the kind of node."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_NAMES:
+            return  # "Eval calls are not allowed": the name itself is refused already
+        if isinstance(node, ast.AugAssign):
+            self.refuse(node, _("+=, -= and the like cannot change an attribute or an item in process scripts; "
+                                "write the assignment out in full."))
+            return
+        self.refuse(node, _("This kind of statement (%(kind)s) is not allowed in process scripts.") % {
+            "kind": type(node).__name__})
+
+    def check_name(self, node, name, allow_magic_methods=False):
+        if name is None:
+            return
+        if name.startswith("_") and name != "_":
+            self.refuse(node, _underscore_name(name))
+        elif name.endswith("__roles__") or name in FORBIDDEN_FUNC_NAMES or name in FORBIDDEN_NAMES:
+            self.refuse(node, _not_usable(name))
+
     def visit_Name(self, node):
         if node.id in FORBIDDEN_NAMES:
-            self.error(node, f'"{node.id}" is not allowed in process scripts.')
+            self.refuse(node, _not_usable(node.id))
+            return node
         return super().visit_Name(node)
 
+    def visit_Attribute(self, node):
+        name = node.attr
+        if name.startswith("_") and name != "_":
+            self.refuse(node, _("The attribute '%(name)s' starts with '_', which process scripts may not use.") % {
+                "name": name})
+        elif name.endswith("__roles__") or name in INSPECT_ATTRIBUTES:
+            self.refuse(node, _("The attribute '%(name)s' cannot be used in process scripts.") % {"name": name})
+        else:
+            return super().visit_Attribute(node)
+        return self.node_contents_visit(node)  # what else is wrong inside is reported too
+
     def visit_Import(self, node):
-        self.error(node, "Imports are not allowed in process scripts.")
+        modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [
+            "." * node.level + (node.module or "")]
+        self.refuse(node, _("Process scripts may not import modules (%(modules)s).") % {
+            "modules": ", ".join(modules)})
         return node
 
     visit_ImportFrom = visit_Import
 
     def visit_ClassDef(self, node):
-        self.error(node, "Classes are not allowed in process scripts.")
+        self.refuse(node, _("Classes cannot be defined in process scripts."))
         return node
 
     def visit_Global(self, node):
-        self.error(node, "global/nonlocal are not allowed in process scripts.")
+        self.refuse(node, _("global and nonlocal cannot be used in process scripts."))
         return node
 
     visit_Nonlocal = visit_Global
 
     def visit_AsyncFunctionDef(self, node):
-        self.error(node, "async code is not allowed in process scripts.")
+        self.refuse(node, _("async, await and yield cannot be used in process scripts."))
         return node
 
     visit_Await = visit_AsyncFor = visit_AsyncWith = visit_Yield = visit_YieldFrom = visit_AsyncFunctionDef
@@ -115,9 +184,9 @@ class _Policy(RestrictingNodeTransformer):
         spec = node.format_spec
         if spec is not None:
             if not all(isinstance(v, ast.Constant) for v in spec.values):
-                self.error(node, "f-string format specifications must be literal.")
+                self.refuse(node, _("The format of an f-string field must be written out, not computed."))
             elif _too_wide("".join(v.value for v in spec.values)):
-                self.error(node, "f-string widths over 1000 are not allowed.")
+                self.refuse(node, _("f-string fields wider than 1000 characters are not allowed."))
         return self.node_contents_visit(node)
 
 
@@ -139,17 +208,39 @@ def _percent_too_wide(template: str) -> bool:
 
 
 class ScriptPolicyError(SandboxViolation):
-    """A script breaks the sandbox rules (found when compiling it)."""
+    """A script breaks the sandbox rules (found when compiling it); ``errors``: (line, message) pairs."""
 
 
 @functools.lru_cache(maxsize=4096)
 def compile_script(source: str, mode: str):
     """Compile under the policy; cached because the same expressions run on every step."""
-    compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
-    result = compiler(source, "<bpmn>", policy=_Policy)
-    if result.errors:
-        raise ScriptPolicyError("; ".join(result.errors), errors=list(result.errors))
-    return result.code
+    try:
+        tree = cast(ast.Module | ast.Expression, ast.parse(source, _SCRIPT_FILE, mode))
+    except SyntaxError as err:
+        refusals = [_syntax_refusal(source, err)]
+    else:
+        compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
+        result = compiler(tree, _SCRIPT_FILE, policy=_Policy)
+        if not result.errors:
+            return result.code
+        refusals = [r if isinstance(r, Refusal) else Refusal(None, str(r)) for r in result.errors]
+    raise ScriptPolicyError("; ".join(refusals), errors=[(r.line, str(r)) for r in refusals])
+
+
+def _syntax_refusal(source: str, err: SyntaxError) -> Refusal:
+    juel = _JUEL.fullmatch(source)
+    if juel:
+        return Refusal(1, _("'%(expression)s' is a Camunda (JUEL) expression, which quytrinh does not read: write "
+                            "it in Python, e.g. %(python)s") % {"expression": source.strip(),
+                                                                 "python": juel.group("inner").strip()})
+    text = (err.text or "").strip()
+    if not err.lineno:
+        return Refusal(None, _("The script is not valid Python."))
+    if not text:
+        return Refusal(err.lineno, _("Syntax error in line %(line)s.") % {"line": err.lineno})
+    column = err.offset or len((err.text or "").rstrip()) + 1  # 0: the script ended too early
+    return Refusal(err.lineno, _("Syntax error in line %(line)s, column %(column)s: %(text)s") % {
+        "line": err.lineno, "column": column, "text": text})
 
 
 def check_source(source: str, mode: str) -> list[tuple[int | None, str]]:
@@ -157,12 +248,93 @@ def check_source(source: str, mode: str) -> list[tuple[int | None, str]]:
     try:
         compile_script(source, mode)
     except ScriptPolicyError as err:
-        problems: list[tuple[int | None, str]] = []
-        for message in err.details.get("errors", []):
-            match = re.match(r"Line (\d+):\s*(.*)", message)
-            problems.append((int(match.group(1)), match.group(2)) if match else (None, message))
-        return problems
+        return list(err.details.get("errors", []))
     return []
+
+
+def read_names(source: str) -> set[str]:
+    """The names an expression reads and does not bind itself (comprehension variables, lambda
+    arguments are its own), helpers and builtins included; empty when it is not valid Python."""
+    try:
+        tree = ast.parse(source.strip(), _SCRIPT_FILE, "eval")
+    except SyntaxError:
+        return set()
+    loaded: set[str] = set()
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return loaded - bound
+
+
+_OWN_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
+               ast.DictComp, ast.GeneratorExp)
+
+
+def assigned_names(source: str) -> set[str]:
+    """The variables a script leaves in the process data: the names it assigns outside functions
+    and comprehensions (whose names stay theirs); empty when it is not valid Python."""
+    try:
+        tree = ast.parse(source, _SCRIPT_FILE, "exec")
+    except SyntaxError:
+        return set()
+    found: set[str] = set()
+    pending: list[ast.AST] = [tree]
+    while pending:
+        for child in ast.iter_child_nodes(pending.pop()):
+            if isinstance(child, _OWN_SCOPES):
+                continue
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store) and not child.id.startswith("_"):
+                found.add(child.id)
+            pending.append(child)
+    return found
+
+
+def provided_names() -> frozenset[str]:
+    """What every script finds without the process data: the builtins and the default helpers
+    (the engine adds the calendar's, ``engine.expressions.HELPERS``)."""
+    return frozenset(_BUILTINS) | {"range", "list", "tuple", "pow"} | frozenset(default_helpers())
+
+
+class ScriptFailed(ScriptError):
+    """A script or expression failed while running, said in our words. Details: ``source`` and
+    ``mode`` (``eval`` or ``exec``), then ``variable`` (a name without a value) or ``reason``, and
+    the ``line`` of a script; ``engine.failures`` names the BPMN element around them."""
+
+
+def _failure(err: Exception, source: str, mode: str, line: int | None = None) -> ScriptFailed:
+    variable = getattr(err, "name", None) if isinstance(err, NameError) else None
+    if variable:
+        return ScriptFailed(_("The variable '%(variable)s' has no value yet.") % {"variable": variable},
+                            source=source, mode=mode, variable=variable, line=line)
+    reason = _reason(err)
+    return ScriptFailed(_("The script failed: %(reason)s.") % {"reason": reason}, source=source, mode=mode,
+                        reason=reason, line=line)
+
+
+def _reason(err: Exception) -> str:
+    """What went wrong, by the kind of error (Python's own text is English)."""
+    if isinstance(err, ZeroDivisionError):
+        return _("division by zero")
+    if isinstance(err, KeyError) and err.args:
+        return _("the key %(key)s is missing") % {"key": repr(err.args[0])}
+    if isinstance(err, IndexError):
+        return _("a list has no item at that position")
+    if isinstance(err, AttributeError) and getattr(err, "name", None):
+        return _("a value has no attribute '%(name)s'") % {"name": err.name}
+    if isinstance(err, TypeError):
+        return _("values of different types cannot be used together here (TypeError)")
+    if isinstance(err, ValueError):
+        return _("a value is not valid here (ValueError)")
+    return _("an error of type %(type)s") % {"type": type(err).__name__}
+
+
+def _script_line(tb) -> int | None:
+    """The line of the script where an error was raised (its last frame in the traceback)."""
+    lines = [frame.lineno for frame in traceback.extract_tb(tb) if frame.filename == _SCRIPT_FILE]
+    return lines[-1] if lines else None
 
 
 class _Budget:
@@ -246,11 +418,13 @@ class _Budget:
     def getattr(self, obj, name, default=None):
         try:
             value = safer_getattr(obj, name, default)
-        except NotImplementedError as err:  # str.format & co: a way to reach dunder attributes
-            raise SandboxViolation(str(err)) from None
-        except AttributeError as err:
+        except NotImplementedError:  # str.format & co: a way to reach dunder attributes
+            raise SandboxViolation(_("'%(name)s' cannot be used in process scripts; write an f-string instead.") % {
+                "name": name}) from None
+        except AttributeError:
             if isinstance(name, str) and (name.startswith("_") or name in INSPECT_ATTRIBUTES):
-                raise SandboxViolation(str(err)) from None
+                raise SandboxViolation(_("The attribute '%(name)s' cannot be used in process scripts.") % {
+                    "name": name}) from None
             raise
         if isinstance(obj, str) and name in _STR_SIZE_CHECKS:
             return functools.partial(_STR_SIZE_CHECKS[name], self, obj)
@@ -332,7 +506,14 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         budget = self._budget()
         g = dict(context)
         g.update(self._globals(budget, external_context))
-        result = eval(compile_script(expression.strip(), "eval"), g)
+        source = expression.strip()
+        code = compile_script(source, "eval")
+        try:
+            result = eval(code, g)
+        except EngineError:
+            raise
+        except Exception as err:
+            raise _failure(err, source, "eval") from err
         if isinstance(result, (str, list, tuple, dict)):
             budget.too_big(len(result))
         return result
@@ -348,7 +529,12 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             )
         code = compile_script(script, "exec")
         g = {**context, **g}
-        exec(code, g)
+        try:
+            exec(code, g)
+        except EngineError:
+            raise
+        except Exception as err:
+            raise _failure(err, script, "exec", _script_line(err.__traceback__)) from err
         result = {
             k: v for k, v in g.items()
             if k not in reserved and not k.startswith("_") and not callable(v) and not isinstance(v, type)

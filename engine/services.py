@@ -23,9 +23,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, conf, correlation, definitions, grants, rows, state, steps, waits
+from . import access, audit, conf, correlation, definitions, grants, handlers, rows, state, steps, waits
 from .data import checked_data, required_reason
-from .exceptions import Conflict, DefinitionNotFound, InstanceNotRunning, InvalidData, NotAllowed, TaskNotOpen
+from .exceptions import (
+    Conflict,
+    DefinitionNotFound,
+    DeployProblem,
+    InstanceNotRunning,
+    InvalidData,
+    NotAllowed,
+    TaskNotOpen,
+)
 from .failures import recording_failures
 from .models import InstanceStatus, ProcessDefinition, ProcessInstance, Task, TaskStatus
 
@@ -36,6 +44,9 @@ logger = logging.getLogger(__name__)
 class Deployment:
     definition: ProcessDefinition
     created: bool
+    #: Accepted, but worth the deployer's attention (file, line, element, message), e.g. a gateway
+    #: condition on a variable nothing in the process may set. Given again on an unchanged redeploy.
+    warnings: tuple[DeployProblem, ...] = ()
 
 
 # --- Definitions -----------------------------------------------------------------------------
@@ -44,7 +55,8 @@ class Deployment:
 def deploy(files: Mapping[str, bytes | str], *, actor=None) -> list[Deployment]:
     """Check and store a bundle of BPMN/DMN files; one new version per process whose content changed.
 
-    Raises ``DeploymentError`` with every problem (file, line, element id, message).
+    Raises ``DeploymentError`` with every problem (file, line, element id, message); what was
+    accepted but deserves a look comes back as each ``Deployment``'s ``warnings``.
     """
     bundle = definitions.parse_bundle(files)
     results = []
@@ -53,8 +65,9 @@ def deploy(files: Mapping[str, bytes | str], *, actor=None) -> list[Deployment]:
             for key, info in bundle.processes.items():
                 latest = (ProcessDefinition.objects.select_for_update().filter(key=key)
                           .only("id", "key", "version", "content_hash").order_by("-version").first())
+                warnings = tuple(info.warnings)
                 if latest is not None and latest.content_hash == info.content_hash:
-                    results.append(Deployment(latest, created=False))
+                    results.append(Deployment(latest, created=False, warnings=warnings))
                     continue
                 definition = ProcessDefinition.objects.create(
                     key=key, version=(latest.version + 1) if latest else 1, name=info.name[:300],
@@ -68,7 +81,7 @@ def deploy(files: Mapping[str, bytes | str], *, actor=None) -> list[Deployment]:
                            "files": sorted(info.files)},
                 )])
                 transaction.on_commit(functools.partial(definitions.remember, definition, info))
-                results.append(Deployment(definition, created=True))
+                results.append(Deployment(definition, created=True, warnings=warnings))
                 if definitions.starts_on_timer(info):
                     _schedule(definition, actor)
     except IntegrityError as err:  # a concurrent deploy of the same key took the version number
@@ -109,20 +122,29 @@ def start(key: str, *, data: dict | None = None, actor=None, business_key: str =
     run it to its first wait state; with ``message`` (from ``engine.messaging``), hand it to the
     start event waiting for it.
 
-    Raises ``NotAllowed`` when ``actor`` may not start it in that body (``START_AUTHORIZER``). A
-    start by a message was allowed when the message was accepted; ``actor=None`` is the engine's
-    own start (a timer start event).
+    A person starts it in ``body``, by default where they hold a role that may start it
+    (``engine.access.owning_body``). Raises ``NotAllowed`` when they may not start it there
+    (``START_AUTHORIZER``), and ``InvalidData`` when no body is named or known, or when nobody in the
+    body holds the role of a first task (an instance nobody could work). A start by a message was
+    allowed when the message was accepted; ``actor=None`` is the engine's own start (a timer).
     """
     definition = definition or latest_definition(key)
-    if message is None and _user(actor) is not None and not conf.hook("START_AUTHORIZER")(actor, definition, body):
-        raise NotAllowed(_("You may not start this process."))
+    by_person = message is None and _user(actor) is not None
+    if by_person:
+        body = body or access.owning_body(actor, definition)
+        if not conf.hook("START_AUTHORIZER")(actor, definition, body):
+            raise NotAllowed(_("You may not start this process."))
+        if not body and access.start_roles(definition) and not access.holds_anywhere(actor, access.start_roles(
+                definition)):
+            raise InvalidData(_("Name the body this process belongs to: you hold no role that starts it."),
+                              errors={"body": [_("Required.")]})
     info = steps.info_of(definition)
     data = checked_data(data)
+    now = timezone.now()  # one reading: started_at, the first tasks and an immediate end agree
     instance = ProcessInstance(
         id=uuid.uuid4(), definition=definition, business_key=business_key[:200], body=body[:100],
-        subject=subject[:200], started_by=_user(actor), revision=0,
+        subject=subject[:500], started_by=_user(actor), started_at=now, revision=0,
     )
-    now = timezone.now()
     step = steps.Step(instance, info, state.new_workflow(info.spec, info.subprocess_specs, data), actor=actor,
                       now=now, insert=True)
     step.entries.append(audit.Entry("instance_started", actor=actor, after={
@@ -131,8 +153,23 @@ def start(key: str, *, data: dict | None = None, actor=None, business_key: str =
         step.run()
         if message is not None:
             _start_by_message(step, message)
-        steps.write([step.plan()])
+        plan = step.plan()
+        if by_person:
+            _refuse_unworkable(plan.new_tasks, body)
+        steps.write([plan])
     return instance
+
+
+def _refuse_unworkable(tasks: list[Task], body: str) -> None:
+    """An instance whose first tasks nobody in its body can take would wait for ever, unseen."""
+    holders = conf.hook("ROLE_HOLDERS")
+    for row in tasks:
+        if row.assignee_id is None and row.candidate_group and not holders(row.candidate_group, body):
+            where = body or _("any body")
+            raise InvalidData(
+                _("Nobody in %(body)s holds the role %(role)s, so nobody could do the first task, %(task)s.")
+                % {"body": where, "role": row.candidate_group, "task": row.name},
+                errors={"body": [_("Nobody here holds the role %(role)s.") % {"role": row.candidate_group}]})
 
 
 def _start_by_message(step: steps.Step, message) -> None:
@@ -221,6 +258,7 @@ def cancel(instance: ProcessInstance | uuid.UUID | str, *, actor, reason: str) -
         step.instance.ended_at = step.now
         step.entries.append(audit.Entry("instance_cancelled", actor=actor, after={"reason": reason}))
         steps.write([step.plan()])
+        handlers.cancelled(step.instance, actor=actor, reason=reason)
     return step.instance
 
 

@@ -47,7 +47,8 @@ class ScriptEngine(PythonScriptEngine):
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
         handler = handlers.get(operation_name)
         if handler is None:
-            raise ScriptError(f"No service-task handler named {operation_name!r} is registered.")
+            raise ScriptError(_("No service-task handler named '%(handler)s' is registered.")
+                              % {"handler": operation_name})
         params = {k: v.get("value") for k, v in (operation_params or {}).items()}
         return json.dumps(handlers.call(operation_name, params, task.data, task))
 
@@ -103,6 +104,16 @@ def load(spec, subprocess_specs, stored: bytes | memoryview) -> BpmnWorkflow:
     _WORKFLOW_CONVERTER.subprocesses_from_dict(dct["subprocesses"], workflow)
     workflow.bpmn_events = _REGISTRY.restore(dct.get("bpmn_events", []))
     return workflow
+
+
+def summary_value(expression: str, data: dict) -> str:
+    """A process's ``subject``/``businessKey``/``sender`` expression evaluated in the sandbox against
+    its data, as text; empty while the data cannot give it (a field not filled in yet)."""
+    try:
+        value = SCRIPT_ENGINE.environment.evaluate(expression, data)
+    except Exception:  # noqa: BLE001 - a field the process has not filled in yet: nothing to show yet
+        return ""
+    return "" if value is None else str(value).strip()
 
 
 def all_tasks(workflow: BpmnWorkflow):

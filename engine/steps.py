@@ -67,6 +67,7 @@ class Plan:
     revoke_known: list = field(default_factory=list)  # (task, instance, user) whose grants go
     revoke_unknown: list = field(default_factory=list)  # closed task ids: look up who held them
     keep_instance: set = field(default_factory=set)  # (instance, user) keeping their instance grant
+    described: bool = False  # the subject or sender changed: the instance's task rows follow
     after_commit: list = field(default_factory=list)
 
 
@@ -111,6 +112,7 @@ class Step:
         self.before_tasks = {} if insert else state.ready_human_tasks(workflow)
         self.before_messages = {} if insert else waits.waiting_messages(workflow)
         self.absorbed: set = set()
+        self.end_events: list = []  # the BPMN end events of the top-level process this step reached
 
     @classmethod
     def load(cls, instance: ProcessInstance, *, actor, now) -> "Step":
@@ -128,9 +130,11 @@ class Step:
         count = 0
         workflow = self.workflow
 
-        def after_task(_task):
+        def after_task(task):
             nonlocal count
             count += 1
+            if task.workflow is workflow and type(task.task_spec).__name__ == "EndEvent":
+                self.end_events.append(task.task_spec)
             if count % 200 == 0:
                 state.compact(workflow)
             if count > limit:
@@ -143,6 +147,23 @@ class Step:
             workflow.refresh_timers()
             workflow.do_engine_steps(did_complete_task=after_task)
             correlation.absorb_buffered(self)
+
+    def _describe(self) -> bool:
+        """Evaluate what the process says it is about (its ``subject``, ``businessKey`` and
+        ``sender`` properties) against the data as it stands; True if the subject or sender changed.
+        A value the data cannot give yet (a field not filled in) leaves the old one."""
+        expressions = self.info.task_meta.get("__summary__", {}).get(self.info.key)
+        if not expressions:
+            return False
+        instance, data = self.instance, state.current_data(self.workflow)
+        before = (instance.subject, instance.sender)
+        for name, attribute, size in (("subject", "subject", 500), ("businessKey", "business_key", 200),
+                                      ("sender", "sender", 200)):
+            if name in expressions:
+                value = state.summary_value(expressions[name], data)
+                if value:
+                    setattr(instance, attribute, value[:size])
+        return (instance.subject, instance.sender) != before
 
     def _plan_grants(self, plan: Plan, after: dict) -> None:
         """Who loses and who gains access with this step (see ``engine.grants``)."""
@@ -161,11 +182,16 @@ class Step:
         """Compute the rows this step writes (validating the new state); no database writes."""
         instance, workflow, now = self.instance, self.workflow, self.now
         state.compact(workflow)
+        described = self._describe()
         if not state.has_unfinished(workflow) and instance.status not in (InstanceStatus.COMPLETED,
                                                                           InstanceStatus.CANCELLED):
             if workflow.success and state.reached_end(workflow):
                 instance.status = InstanceStatus.COMPLETED
-                self.entries.append(audit.Entry("instance_completed", actor=self.actor))
+                end = self.end_events[-1] if self.end_events else None
+                if end is not None:
+                    instance.outcome = (end.bpmn_name or end.bpmn_id or "")[:300]
+                self.entries.append(audit.Entry("instance_completed", actor=self.actor, after={
+                    "end": end.bpmn_id if end is not None else None, "outcome": instance.outcome}))
             elif not workflow.success:
                 instance.status = InstanceStatus.CANCELLED
             else:
@@ -179,7 +205,7 @@ class Step:
                               % {"size": f"{len(serialized):,}"})
 
         plan = Plan(instance=instance, previous_revision=instance.revision, insert=self.insert, now=now,
-                    jobs=new_jobs, after_commit=after_commit)
+                    jobs=new_jobs, after_commit=after_commit, described=described and not self.insert)
         after = state.ready_human_tasks(workflow)
         opened = [task for task_id, task in after.items() if task_id not in self.before_tasks]
         plan.completed = dict(self.completed)
@@ -188,9 +214,12 @@ class Step:
         plan.new_tasks = projection.new_rows(self.info.task_meta, opened, instance, now)
         plan.still_open = [task_id for task_id in after if task_id in self.before_tasks]
         self._plan_grants(plan, after)
+        names = _assignee_names(plan.new_tasks)
         for row in plan.new_tasks:
+            assignee = (audit.person(pk=row.assignee_id, username=names.get(row.assignee_id, ""))
+                        if row.assignee_id is not None else None)
             self.entries.append(audit.Entry("task_created", task_id=row.pk, element=row.bpmn_id, after={
-                "name": row.name, "role": row.candidate_group, "assignee": row.assignee_id, "due_at": row.due_at}))
+                "name": row.name, "role": row.candidate_group, "assignee": assignee, "due_at": row.due_at}))
         for task_id in plan.cancelled:
             self.entries.append(audit.Entry("task_cancelled", actor=self.actor, task_id=task_id,
                                             element=self.before_tasks[task_id].task_spec.bpmn_id or ""))
@@ -213,6 +242,17 @@ class Step:
         return plan
 
 
+_ASSIGNEE = Task._meta.get_field("assignee")
+
+
+def _assignee_names(tasks: list[Task]) -> dict[int, str]:
+    """Usernames of the new tasks' assignees: known when assigned by username, else one lookup."""
+    known = {row.assignee_id: row.assignee.get_username() for row in tasks
+             if row.assignee_id is not None and row.assignee is not None and _ASSIGNEE.is_cached(row)}
+    missing = {row.assignee_id for row in tasks if row.assignee_id is not None and row.assignee_id not in known}
+    return {**known, **rows.usernames(missing)}
+
+
 def write(plans: list[Plan]) -> None:
     """Store the plans of one transaction; an existing instance is written only if its revision is
     still the one read (``Conflict`` otherwise: nothing of the transaction is kept)."""
@@ -231,6 +271,9 @@ def write(plans: list[Plan]) -> None:
             closed.setdefault((TaskStatus.CANCELLED, plan.now, None), []).append(task_id)
     for (status, when, actor_id), task_ids in closed.items():
         rows.close_tasks(task_ids, status=status, when=when, actor_id=actor_id)
+    for plan in plans:
+        if plan.described:
+            rows.describe_tasks(plan.instance)
     dropped = [task_id for plan in plans for task_id in plan.dropped_subscriptions]
     if dropped:
         MessageSubscription.objects.filter(task_id__in=dropped).delete()

@@ -92,6 +92,7 @@ BOUNDS = {
 OTHERS = {
     "uniqueItems": gettext_lazy("The items must not repeat."),
     "x-not-before": gettext_lazy("Must not be a day in the past."),
+    "readOnly": gettext_lazy("This field is filled in by the system and cannot be changed."),
     "false": gettext_lazy("This field is not part of the form."),  # a property whose schema is false
     None: gettext_lazy("Not a valid value."),
 }

@@ -20,7 +20,8 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-WIDGETS = {"text", "textarea", "number", "date", "checkbox", "select", "radio", "user", "users"}
+#: How a field is shown; ``report`` shows a read-only verification report the process put in the data.
+WIDGETS = {"text", "textarea", "number", "date", "checkbox", "select", "radio", "user", "users", "report"}
 
 
 class FormDefinitionError(ImproperlyConfigured):
@@ -84,8 +85,17 @@ def _not_before(validator, value, instance, schema):
         yield ValidationError(f"{instance} is before today")
 
 
-#: Draft 2020-12 with our keyword (``x-role`` is checked apart: it needs the directory).
-FormValidator = validators.extend(Draft202012Validator, {"x-not-before": _not_before})
+def _read_only(validator, value, instance, schema):
+    """``"readOnly": true`` marks what the process put in the data for the person to read (a signature
+    verification report); submitting it would overwrite process data they must not change. Reached
+    only for a field that is present."""
+    if value is True:
+        yield ValidationError("is filled in by the process")
+
+
+#: Draft 2020-12 with our keywords (``x-role`` is checked apart: it needs the directory); ``readOnly``
+#: refuses instead of only annotating.
+FormValidator = validators.extend(Draft202012Validator, {"x-not-before": _not_before, "readOnly": _read_only})
 
 
 @functools.cache
@@ -118,6 +128,16 @@ def schema_properties(form_key: str) -> dict[str, dict]:
 def keys() -> set[str]:
     """The form keys BPMN may name: the engine's ``KNOWN_FORMS`` hook."""
     return set(_forms())
+
+
+def fields(form_key: str) -> tuple[set[str], set[str]] | None:
+    """The engine's ``FORM_FIELDS`` hook: the fields a form's data may hold and those it always
+    holds (``required``), so a deploy can warn about a condition on a field that may be left out."""
+    form = _form(form_key)
+    if form is None:
+        return None
+    schema = form["schema"]
+    return set(schema.get("properties", {})), set(schema.get("required", []))
 
 
 def missing(form_keys: Iterable[str]) -> set[str]:

@@ -1,4 +1,9 @@
-"""Checking submitted task data against its form; refusals name each field in the user's language."""
+"""Checking submitted task data against its form; refusals name each field in the user's language.
+
+Every problem is reported at once, so that a person fixes the whole form in one go: what the schema
+refuses (types, formats, ``x-not-before``, fields the process fills in) and whom the form may not
+name (``x-role``, names with no account) end up in one ``InvalidData``.
+"""
 
 from django.utils.translation import gettext as _
 
@@ -8,11 +13,8 @@ from engine.exceptions import InvalidData
 from . import messages, people, registry
 
 
-def validate(form_key: str, data) -> None:
-    """Raise ``InvalidData`` (``errors = {"field/path": [messages]}``) unless ``data`` fits the form.
-
-    Every problem is reported at once, so a person can fix the whole form in one go.
-    """
+def problems(form_key: str, data) -> dict[str, list[str]]:
+    """``{"field/path": [messages]}``: what the form's schema refuses in ``data`` (empty when it fits)."""
     if registry.missing([form_key]):
         raise InvalidData(_("The form '%(form)s' does not exist.") % {"form": form_key})
     ui_fields = registry.ui_fields(form_key)
@@ -22,21 +24,35 @@ def validate(form_key: str, data) -> None:
             found = errors.setdefault(path, [])
             if message not in found:
                 found.append(message)
+    # An empty field breaks its pattern too, a field the process fills in may have the wrong type as
+    # well: "required" or "cannot be changed" is all a person needs to hear.
+    overriding = (_("This field is required."), str(messages.OTHERS["readOnly"]))
+    for path, found in errors.items():
+        errors[path] = next(([message] for message in overriding if message in found), found)
+    return errors
+
+
+def _refuse(errors: dict[str, list[str]]) -> None:
     if errors:
-        required = _("This field is required.")
-        # An empty field breaks its pattern too; "required" is all a person needs to hear.
-        errors = {path: [required] if required in found else found for path, found in errors.items()}
         raise InvalidData(_("Some fields are not filled in correctly."), errors=errors)
+
+
+def validate(form_key: str, data) -> None:
+    """Raise ``InvalidData`` (``errors = {"field/path": [messages]}``) unless ``data`` fits the form's schema."""
+    _refuse(problems(form_key, data))
 
 
 def validate_task(task, data) -> None:
     """The engine's FORM_VALIDATOR hook: the data must fit the task's form (any storable object when
-    it has none), and the people it names must hold the roles the form asks for in the task's body."""
+    it has none), and the people it names must have an account and hold the roles the form asks for
+    in the task's body. One refusal names every problem."""
     if not isinstance(data, dict):
         must = _("Must be %(type)s.") % {"type": messages.TYPE_NAMES["object"]}
         raise InvalidData(_("The data must be a JSON object."), errors={"": [must]})
     refuse_nul(data)
     if not task.form_key:
         return
-    validate(task.form_key, data)
-    people.check(task.form_key, data, body=task.body)
+    errors = problems(task.form_key, data)
+    for path, found in people.problems(task.form_key, data, body=task.body, refused=set(errors)).items():
+        errors.setdefault(path, []).extend(found)
+    _refuse(errors)

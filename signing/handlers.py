@@ -26,7 +26,9 @@ Quick (inside the step):
 
 - ``signing.check_verification``: the stored verification report named by ``verification_id``
   (a parameter or the process data) → ``{"checked", "valid", "verdict", "summary", ...}``; without
-  one, ``checked`` is false (a paper document). The report is bound to the instance.
+  one, ``checked`` is false (a paper document). The report is bound to the instance. ``verdict`` is
+  ``valid``, ``invalid`` or ``unsigned`` (a PDF without signatures, e.g. a scan: ``valid`` is false
+  but it is not invalid, so the BPMN leaves it to the clerk instead of returning it).
 - ``signing.verify_file``: verify a stored file now and keep the report.
 """
 
@@ -49,6 +51,7 @@ from .models import (
     HolderKind,
     SignaturePurpose,
     SigningCertificate,
+    Verdict,
     VerificationReport,
 )
 from .sign import sign_as_organisation, sign_as_person, sign_attachment
@@ -155,7 +158,8 @@ def sign_attachment_task(*, params, data, context):
 
 
 def report_result(report: VerificationReport) -> dict:
-    valid = report.verdict == "valid"
+    """What the process data keeps of a report: ``verdict`` as stored, ``valid`` only when valid."""
+    valid = report.verdict == Verdict.VALID
     return {"checked": True, "valid": valid, "verdict": report.verdict, "verification_id": report.pk,
             "document_sha256": report.document_sha256, "signature_count": report.signature_count,
             "file_id": str(report.file_id) if report.file_id else None, "summary": report.summary}

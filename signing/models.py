@@ -190,6 +190,8 @@ class SignatureRequest(models.Model):
 class Verdict(models.TextChoices):
     VALID = "valid", _("Valid")
     INVALID = "invalid", _("Invalid")
+    # A readable PDF without signatures (a scan of a paper document): not invalid, the clerk decides.
+    UNSIGNED = "unsigned", _("No digital signature")
 
 
 class VerificationReport(models.Model):

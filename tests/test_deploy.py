@@ -1,8 +1,9 @@
 """Deploying BPMN: every refusal names the file, the line and the element; versions only on change."""
 
 import pytest
+from django.utils import translation
 
-from engine import services
+from engine import definitions, services
 from engine.exceptions import DeploymentError
 from engine.models import AuditEvent, ProcessDefinition
 from processes import catalog
@@ -70,7 +71,7 @@ def test_not_valid_bpmn_names_the_line_and_element(db):
         ("x = __import__('os').system('id')", "__import__"),
         ("x = ().__class__.__bases__[0].__subclasses__()", "__class__"),
         ("x = open('/etc/passwd').read()", "open"),
-        ("import os", "Imports"),
+        ("import os", "(os)"),
         ("x = eval('1+1')", "eval"),
         ("x = getattr(1, 'real')", "getattr"),
     ],
@@ -160,3 +161,43 @@ def test_running_instances_outlive_a_form_or_role_removed_after_deployment(make_
         services.deploy(catalog.files())
     messages = " ".join(p.message for p in refused.value.problems)
     assert "incoming_receive" in messages and "van_thu" in messages
+
+
+def test_deploy_warns_about_conditions_on_variables_nothing_sets(db):
+    """``i < n``: no form, script or service task sets i or n; they can only be given at start."""
+    [deployment] = services.deploy({"loop.bpmn": rework_loop()})
+    xml = rework_loop()
+
+    assert deployment.created
+    assert [(w.file, w.line, w.element) for w in deployment.warnings] == [
+        ("loop.bpmn", xml.count("\n", 0, xml.index("i &lt; n")) + 1, "f_back")] * 2
+    with translation.override("en"):
+        [again] = services.deploy({"loop.bpmn": rework_loop()})
+    assert not again.created
+    assert [w.message for w in again.warnings] == [
+        f"The condition 'i < n' reads '{name}', which no form, script or service task of this process sets: unless "
+        f"it is given when the process starts or entered at a task without a form (review), the condition fails "
+        f"when it is evaluated." for name in ("i", "n")]
+
+
+def test_without_knowing_the_forms_a_variable_a_form_may_set_is_not_warned_about(db, settings):
+    settings.ENGINE = {**settings.ENGINE, "FORM_FIELDS": None, "KNOWN_FORMS": None}
+    xml = rework_loop().replace('<bpmn:userTask id="review" name="Review"/>', (
+        '<bpmn:userTask id="review" name="Review"><bpmn:extensionElements><spiffworkflow:properties>'
+        '<spiffworkflow:property name="formKey" value="some_form"/></spiffworkflow:properties>'
+        '</bpmn:extensionElements></bpmn:userTask>'))
+
+    [deployment] = services.deploy({"loop.bpmn": xml})
+
+    assert deployment.warnings == ()
+
+
+def test_a_stored_definition_is_parsed_without_warnings_or_form_lookups(db, settings):
+    services.deploy({"loop.bpmn": rework_loop()})
+    looked_up = []
+    settings.ENGINE = {**settings.ENGINE, "FORM_FIELDS": lambda key: looked_up.append(key)}
+
+    definitions.clear_cache()
+    info = definitions.load(ProcessDefinition.objects.get(key="rework_loop"))
+
+    assert info.warnings == [] and looked_up == []

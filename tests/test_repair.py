@@ -86,7 +86,8 @@ def test_reassign_gives_the_task_to_someone_else(deploy_bpmn, people):
     services.complete(task, actor=staff2)
     event = AuditEvent.objects.get(instance=instance, action="task_reassigned")
     assert (event.actor, event.before, event.after) == (admin, {"assignee": None},
-                                                       {"assignee": staff2.pk, "reason": "Nghỉ phép"})
+                                                       {"assignee": {"id": staff2.pk, "username": staff2.username},
+                                                        "reason": "Nghỉ phép"})
 
 
 def test_separation_of_duties_is_enforced(deploy_bpmn, people):

@@ -4,6 +4,7 @@ import os
 import time
 
 import pytest
+from django.utils import translation
 
 from engine import audit, sandbox, services
 from engine.exceptions import SandboxViolation, ScriptError
@@ -67,6 +68,48 @@ def test_endless_loops_are_stopped_within_the_time_limit(settings):
         with pytest.raises(SandboxViolation):
             sandbox.RestrictedEnvironment().execute(script, {})
         assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    ("source", "mode", "expected"),
+    [
+        ("x = _hidden", "exec", [(1, "The name '_hidden' starts with '_', which process scripts may not use.")]),
+        ("def f(_a):\n    return 1", "exec",
+         [(1, "The name '_a' starts with '_', which process scripts may not use.")]),
+        ("x = y._z", "exec", [(1, "The attribute '_z' starts with '_', which process scripts may not use.")]),
+        ("x = 1\nimport os, sys", "exec", [(2, "Process scripts may not import modules (os, sys).")]),
+        ("from os import path", "exec", [(1, "Process scripts may not import modules (os).")]),
+        ("x = eval('1')", "exec", [(1, "'eval' cannot be used in process scripts.")]),
+        ("getattr(x, 'y')", "eval", [(1, "'getattr' cannot be used in process scripts.")]),
+        ("class A:\n    pass", "exec", [(1, "Classes cannot be defined in process scripts.")]),
+        ("x = 1\ny = (", "exec", [(2, "Syntax error in line 2, column 5: y = (")]),
+        ("days >", "eval", [(1, "Syntax error in line 1, column 7: days >")]),
+    ],
+)
+def test_refusals_are_in_our_words_by_kind(source, mode, expected):
+    with translation.override("en"):
+        assert sandbox.check_source(source, mode) == expected
+
+
+def test_a_missing_variable_is_named_not_guessed_at():
+    with pytest.raises(ScriptError) as raised:
+        sandbox.RestrictedEnvironment().evaluate("days > 3", {"reason": "ốm"})
+
+    assert raised.value.details["variable"] == "days"
+    assert raised.value.details["source"] == "days > 3"
+    assert "Did you mean" not in str(raised.value) and "is not defined" not in str(raised.value)
+
+
+def test_a_failing_script_names_its_step_the_line_and_the_variable(deploy_bpmn, make_user):
+    deploy_bpmn(guarded_process("total = 1\ntotal = total + days"), "guarded")
+    user = make_user("staff1", "staff")
+    instance = services.start("guarded", actor=user)
+
+    with translation.override("en"), pytest.raises(ScriptError) as raised:
+        services.complete(Task.objects.get(instance=instance), data={"reason": "x"}, actor=user)
+
+    assert raised.value.details["element"] == "run"
+    assert str(raised.value) == "The script of step 'run' uses the variable 'days' at line 2, which has no value yet."
 
 
 def test_benign_scripts_run_and_leave_clean_data():
@@ -172,4 +215,51 @@ def test_a_failing_gateway_condition_names_the_element(deploy_bpmn, make_user):
         services.complete(Task.objects.get(instance=instance), data={}, actor=user)
 
     assert "undefined_name" in str(raised.value)
+    assert raised.value.details["element"] == "gw"
     assert AuditEvent.objects.filter(instance=instance).latest("seq").action == "step_failed"
+
+
+@pytest.mark.parametrize(
+    ("condition", "reason"),
+    [
+        ("1 / zero &gt; 1", "division by zero"),
+        ("info['days'] &gt; 1", "the key 'days' is missing"),
+        ("'a' &gt; 1", "values of different types cannot be used together here (TypeError)"),
+    ],
+)
+def test_a_condition_that_fails_otherwise_says_why_in_our_words(deploy_bpmn, make_user, condition, reason):
+    xml = guarded_process("zero = 0\ninfo = {}").replace(
+        '<bpmn:sequenceFlow id="f2" sourceRef="run" targetRef="check"/>',
+        '<bpmn:sequenceFlow id="f2" sourceRef="run" targetRef="gw"/>'
+        '<bpmn:exclusiveGateway id="gw" name="Kiểm tra" default="f2b"/>'
+        f'<bpmn:sequenceFlow id="f2a" sourceRef="gw" targetRef="check">'
+        f'<bpmn:conditionExpression>{condition}</bpmn:conditionExpression></bpmn:sequenceFlow>'
+        '<bpmn:sequenceFlow id="f2b" sourceRef="gw" targetRef="check"/>')
+    deploy_bpmn(xml, "guarded")
+    user = make_user("staff1", "staff")
+    instance = services.start("guarded", actor=user)
+
+    with translation.override("en"), pytest.raises(ScriptError) as raised:
+        services.complete(Task.objects.get(instance=instance), data={}, actor=user)
+
+    expression = condition.replace("&gt;", ">")
+    assert str(raised.value) == (f"The condition '{expression}' at step 'Kiểm tra' (gw) could not be evaluated: "
+                                 f"{reason}.")
+
+
+def test_a_gateway_with_no_way_out_says_so(deploy_bpmn, make_user):
+    xml = guarded_process("zero = 0").replace(
+        '<bpmn:sequenceFlow id="f2" sourceRef="run" targetRef="check"/>',
+        '<bpmn:sequenceFlow id="f2" sourceRef="run" targetRef="gw"/><bpmn:exclusiveGateway id="gw" name="Kiểm tra"/>'
+        '<bpmn:sequenceFlow id="f2a" sourceRef="gw" targetRef="check">'
+        '<bpmn:conditionExpression>zero &gt; 1</bpmn:conditionExpression></bpmn:sequenceFlow>')
+    deploy_bpmn(xml, "guarded")
+    user = make_user("staff1", "staff")
+    instance = services.start("guarded", actor=user)
+
+    with translation.override("en"), pytest.raises(ScriptError) as raised:
+        services.complete(Task.objects.get(instance=instance), data={}, actor=user)
+
+    assert raised.value.details["element"] == "gw"
+    assert str(raised.value) == ("None of the conditions leaving step 'Kiểm tra' (gw) holds, and it has no default "
+                                 "flow.")

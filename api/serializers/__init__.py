@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from directory.people import display_name
 from engine.models import AuditEvent, Incident, Notification, ProcessDefinition, ProcessInstance, Task
 
 
@@ -23,11 +24,21 @@ class DefinitionSerializer(serializers.ModelSerializer):
         fields = ["key", "version", "name", "deployed_at"]
 
 
+class DeployWarningSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    line = serializers.IntegerField(allow_null=True)
+    element = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
 class DeployedSerializer(serializers.Serializer):
     key = serializers.CharField()
     version = serializers.IntegerField()
     created = serializers.BooleanField()
     definitions = DefinitionSerializer(many=True)
+    warnings = DeployWarningSerializer(many=True, help_text=_(
+        "Accepted, but worth a look: e.g. a gateway condition reading a variable that nothing in the process "
+        "may set, which fails when it is evaluated unless the data given at start has it."))
 
 
 class DeployRequestSerializer(serializers.Serializer):
@@ -89,8 +100,8 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Task
-        fields = ["id", "instance", "process", "business_key", "bpmn_id", "name", "lane", "role", "assignee",
-                  "form_key", "due_at", "overdue", "priority", "status", "created_at", "completed_at"]
+        fields = ["id", "instance", "process", "business_key", "subject", "sender", "bpmn_id", "name", "lane", "role",
+                  "assignee", "form_key", "due_at", "overdue", "priority", "status", "created_at", "completed_at"]
 
     def get_overdue(self, task) -> bool:
         return bool(task.status == "open" and task.due_at and task.due_at < timezone.now())
@@ -102,7 +113,8 @@ class TaskSerializer(serializers.ModelSerializer):
         instance = task.instance
         return {
             "id": str(task.id), "instance": str(task.instance_id), "process": instance.definition.key,
-            "business_key": instance.business_key, "bpmn_id": task.bpmn_id, "name": task.name, "lane": task.lane,
+            "business_key": instance.business_key, "subject": task.subject, "sender": task.sender,
+            "bpmn_id": task.bpmn_id, "name": task.name, "lane": task.lane,
             "role": task.candidate_group, "assignee": task.assignee.username if task.assignee_id else None,
             "form_key": task.form_key, "due_at": _datetime(task.due_at), "overdue": self.get_overdue(task),
             "priority": task.priority, "status": task.status, "created_at": _datetime(task.created_at),
@@ -129,8 +141,20 @@ class CompletedSerializer(TaskSerializer):
                 "next_tasks": [TaskSerializer.to_representation(self, row) for row in task.next_tasks]}
 
 
+class TaskFormSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    schema = serializers.DictField(allow_null=True, help_text=_("JSON Schema 2020-12: what the data must be."))
+    ui = serializers.DictField(allow_null=True, help_text=_("How to show the form: field order, labels, widgets."))
+    data = serializers.DictField(  # type: ignore[assignment]  # see StartSerializer
+        help_text=_("The caller's draft, else what the task's data already holds."))
+    draft = serializers.BooleanField()
+    people = serializers.DictField(
+        child=serializers.URLField(),
+        help_text=_("For each field that names people, the address that lists whom it may name."))
+
+
 class TaskDetailSerializer(TaskSerializer):
-    form = serializers.SerializerMethodField()
+    form = TaskFormSerializer(read_only=True, allow_null=True)
 
     class Meta(TaskSerializer.Meta):
         fields = [*TaskSerializer.Meta.fields, "form"]
@@ -142,14 +166,36 @@ class TaskDetailSerializer(TaskSerializer):
         return {**super().to_representation(task), "form": self.get_form(task)}
 
 
+class BodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class HeldPositionSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    body = BodySerializer()
+
+
+class ChoosablePersonSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField(help_text=_("The full name, family name first, else the username."))
+    positions = HeldPositionSerializer(many=True, help_text=_("The positions the person holds today."))
+
+
+class TaskPeopleSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    role = serializers.CharField(help_text=_("The role the field asks for, in the task's body."))
+    people = ChoosablePersonSerializer(many=True, help_text=_("Sorted by given name."))
+
+
 class InstanceSerializer(serializers.ModelSerializer):
     process = serializers.CharField(source="definition.key", read_only=True)
     version = serializers.IntegerField(source="definition.version", read_only=True)
 
     class Meta:
         model = ProcessInstance
-        fields = ["id", "process", "version", "business_key", "status", "body", "subject", "started_at", "ended_at",
-                  "next_timer_at"]
+        fields = ["id", "process", "version", "business_key", "status", "body", "subject", "sender", "outcome",
+                  "started_at", "ended_at", "next_timer_at"]
 
 
 class StepSerializer(serializers.Serializer):
@@ -185,12 +231,17 @@ class InstanceDetailSerializer(InstanceSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor_name")
+    actor = serializers.CharField(source="actor_name", help_text=_("The actor's username (empty for the system)."))
+    actor_id = serializers.IntegerField(allow_null=True, read_only=True)
+    actor_display = serializers.SerializerMethodField(help_text=_("The actor's full name, else the username."))
     task = serializers.UUIDField(source="task_id", allow_null=True)
 
     class Meta:
         model = AuditEvent
-        fields = ["seq", "at", "actor", "action", "task", "element", "before", "after"]
+        fields = ["seq", "at", "actor", "actor_id", "actor_display", "action", "task", "element", "before", "after"]
+
+    def get_actor_display(self, event) -> str:
+        return display_name(event.actor) if event.actor is not None else event.actor_name
 
 
 class DiagramSerializer(serializers.Serializer):

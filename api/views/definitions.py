@@ -64,8 +64,10 @@ class DefinitionViewSet(viewsets.GenericViewSet):
             files[upload.name] = upload.read()
         deployments = services.deploy(files, actor=request.user)
         first = deployments[0]
+        warnings = list(dict.fromkeys(w for d in deployments for w in d.warnings))  # a called process's: once
         body = {"key": first.definition.key, "version": first.definition.version, "created": first.created,
-                "definitions": DefinitionSerializer([d.definition for d in deployments], many=True).data}
+                "definitions": DefinitionSerializer([d.definition for d in deployments], many=True).data,
+                "warnings": [w.as_dict() for w in warnings]}
         created = any(d.created for d in deployments)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -75,8 +77,8 @@ class DefinitionViewSet(viewsets.GenericViewSet):
         definition = get_object_or_404(self.get_queryset(), key=key)
         body = StartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        owning_body = body.validated_data["body"] or access.owning_body(request.user, definition)
         with transaction.atomic():
             instance = services.start(key, definition=definition, data=body.validated_data["data"], actor=request.user,
-                                      business_key=body.validated_data["business_key"], body=owning_body)
+                                      business_key=body.validated_data["business_key"],
+                                      body=body.validated_data["body"])
         return Response(instance_detail(request.user, instance), status=status.HTTP_201_CREATED)

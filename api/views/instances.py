@@ -71,19 +71,24 @@ class InstanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses={200: InstanceDetailSerializer, 404: OpenApiTypes.OBJECT})
     def retrieve(self, request, pk=None):
-        return Response(instance_detail(request.user, self._visible(pk)))
+        instance = self._visible(pk)
+        access.note_read(request.user, instance, what="detail")
+        return Response(instance_detail(request.user, instance))
 
     @extend_schema(responses={200: EventSerializer(many=True), 404: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])
     def events(self, request, pk=None):
         instance = self._visible(pk)
-        page = self.paginate_queryset(AuditEvent.objects.filter(instance=instance).order_by("seq"))
+        access.note_read(request.user, instance, what="events")
+        events = AuditEvent.objects.filter(instance=instance).select_related("actor").order_by("seq")
+        page = self.paginate_queryset(events)
         return self.get_paginated_response(EventSerializer(page, many=True).data)
 
     @extend_schema(responses={200: DiagramSerializer, 404: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])
     def diagram(self, request, pk=None):
         instance = self._visible(pk)
+        access.note_read(request.user, instance, what="diagram")
         definition = ProcessDefinition.objects.get(pk=instance.definition_id)
         xml = next((text for text in definition.files.values() if f'id="{definition.key}"' in text),
                    next(iter(definition.files.values())))

@@ -1,7 +1,12 @@
-"""The worklist and the task verbs: claim, unclaim, save a draft, complete; reassign for administrators."""
+"""The worklist and the task verbs: claim, unclaim, save a draft, complete; reassign for administrators;
+whom a form's person field may name."""
+
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -12,9 +17,11 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from directory import people as directory_people
 from engine import access, repair, rows, services
 from engine.models import Task
 from forms import drafts
+from forms import people as form_people
 from forms.tasks import task_form
 
 from ..serializers import (
@@ -23,6 +30,7 @@ from ..serializers import (
     DraftSerializer,
     ReassignSerializer,
     TaskDetailSerializer,
+    TaskPeopleSerializer,
     TaskSerializer,
 )
 
@@ -33,7 +41,7 @@ ORDERINGS = {"due_at": ("due_at", "-priority"), "-due_at": ("-due_at", "-priorit
 #: What a task listing reads: never the instance's stored state or the definition's BPMN files.
 LISTED = ("id", "instance_id", "bpmn_id", "name", "lane", "candidate_group", "assignee_id", "form_key", "due_at",
           "priority", "status", "created_at", "completed_at", "instance__business_key", "instance__definition_id",
-          "instance__definition__key", "assignee__username", "completed_by_id", "body")
+          "instance__definition__key", "assignee__username", "completed_by_id", "body", "subject", "sender")
 
 
 def listed(queryset):
@@ -59,6 +67,10 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 queryset = queryset.filter(priority__gte=int(params["priority"]))
             except ValueError:
                 raise exceptions.ValidationError({"priority": [_("A whole number.")]}) from None
+        if params.get("search"):
+            words = params["search"].strip()[:200]
+            queryset = queryset.filter(Q(subject__icontains=words) | Q(sender__icontains=words)
+                                       | Q(instance__business_key__icontains=words))
         if params.get("due_before"):
             due_before = _datetime(params["due_before"], "due_before")
             queryset = queryset.filter(due_at__lt=due_before)
@@ -72,6 +84,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         OpenApiParameter("process", str), OpenApiParameter("overdue", bool),
         OpenApiParameter("priority", int, description=_("At least this priority")),
         OpenApiParameter("due_before", OpenApiTypes.DATETIME),
+        OpenApiParameter("search", str, description=_("Words of the subject, the sender or the business key")),
         OpenApiParameter("ordering", str, enum=list(ORDERINGS))])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -97,10 +110,39 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return task
         return self._actionable(pk)
 
+    def _acted_on(self, pk):
+        """The task, for whoever acts on it; 404 for the rest, even those who may see it (supervisors,
+        administrators): they choose nobody for it."""
+        task = self._to_complete(pk)
+        if not access.acts_on(self.request.user, task):
+            raise Http404
+        return task
+
     @extend_schema(responses={200: TaskDetailSerializer, 404: OpenApiTypes.OBJECT})
     def retrieve(self, request, pk=None):
         task = self._visible(pk)
-        return Response(TaskDetailSerializer(task, context={"form": task_form(task, request.user)}).data)
+        form = task_form(task, request.user)
+        if form is not None:
+            people = self.reverse_action("people", args=[task.pk])
+            form["people"] = {field: f"{people}?{urlencode({'field': field})}"
+                              for field in form_people.role_fields(task.form_key)}
+        return Response(TaskDetailSerializer(task, context={"form": form}).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("field", str, required=True,
+                                     description=_("A field of the task's form that names people"))],
+        responses={200: TaskPeopleSerializer, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def people(self, request, pk=None):
+        """Whom a person field of the task's form may name: the holders of its role in the task's body."""
+        task = self._acted_on(pk)
+        field = request.query_params.get("field", "")
+        found = form_people.candidates(task.form_key, field, body=task.body) if task.form_key else None
+        if found is None:
+            raise exceptions.ValidationError({"field": [_("Name a field of the task's form that chooses people.")]})
+        role, holders = found
+        answer = {"field": field, "role": role, "people": directory_people.choosable(holders)}
+        return Response(TaskPeopleSerializer(answer).data)
 
     @extend_schema(request=None, responses={200: TaskSerializer, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])

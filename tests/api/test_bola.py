@@ -1,13 +1,16 @@
 """Object-level authorisation: every object endpoint against people who must not reach the object
-(another body, another cell, a finished participant, anonymous) — zero leaks, and each denial on
-record. Every id-bearing operation of the OpenAPI schema must appear here."""
+(another body, another cell, anonymous) — zero leaks, and each denial on record; a finished
+participant reads what they took part in, on record, and can do nothing more. Every id-bearing
+operation of the OpenAPI schema must appear here."""
 
 import pytest
 from django.contrib.auth.models import User
 from drf_spectacular.generators import SchemaGenerator
 
+from directory.models import Body
 from engine.models import AuditEvent, Notification, ProcessInstance, Task
 
+from ..directory.helpers import hold, person, post
 from .test_flow import REGISTER, complete, open_task
 
 OBJECT_OPERATIONS = [
@@ -24,6 +27,7 @@ OBJECT_OPERATIONS = [
     ("post", "/api/v1/tasks/{id}/complete/", "task"),
     ("put", "/api/v1/tasks/{id}/draft/", "task"),
     ("post", "/api/v1/tasks/{id}/reassign/", "task"),
+    ("get", "/api/v1/tasks/{id}/people/", "task"),
     ("post", "/api/v1/incidents/{id}/retry/", "incident"),
     ("post", "/api/v1/notifications/{id}/read/", "notification"),
     ("post", "/api/v1/process-definitions/{key}/start/", "definition"),
@@ -33,6 +37,18 @@ OBJECT_OPERATIONS = [
     ("get", "/api/v1/signing/files/{id}/content/", "signing"),
     ("get", "/api/v1/signing/requests/{id}/", "signing"),
     ("post", "/api/v1/signing/requests/{id}/complete/", "signing"),
+    # Documents and registers belong to bodies: tests/documents/test_confidentiality.py walks them with
+    # the people of another body and every confidentiality level.
+    ("get", "/api/v1/documents/{id}/", "document"),
+    ("get", "/api/v1/documents/{id}/files/", "document"),
+    ("get", "/api/v1/documents/{id}/content/", "document"),
+    ("get", "/api/v1/documents/{id}/links/", "document"),
+    ("get", "/api/v1/documents/{id}/grants/", "document"),
+    ("post", "/api/v1/documents/{id}/grants/", "document"),
+    ("post", "/api/v1/document-grants/{id}/revoke/", "document"),
+    ("get", "/api/v1/registers/{id}/", "document"),
+    ("get", "/api/v1/registers/{id}/entries/", "document"),
+    ("get", "/api/v1/registers/{id}/report/", "document"),
 ]
 SIGNING_ID = "00000000-0000-4000-8000-000000000001"
 BODIES = {"reason": "thử", "version": 1, "data": {"valid": True}, "assignee": None}
@@ -56,6 +72,9 @@ def world(client_of):
     complete(vanthu, open_task(vanthu, instance["id"]), {"presented_to": "bithu"})
     complete(bithu, open_task(bithu, instance["id"]), {"lead_handler": "chuyenvien", "deadline": "2030-12-06"})
     handle = open_task(chuyenvien, instance["id"])
+    # cell 2's own clerk (the demo has none): a process nobody in the cell could work is refused
+    hold(person("vanthuchibo2"), post(Body.objects.get(code="chi_bo_02"), "Văn thư Chi bộ 2",
+                                      ("van_thu", Body.objects.get(code="chi_bo_02"))))
     cell = client_of("admin").post("/api/v1/process-definitions/incoming_document/start/",
                                    {"data": {}, "body": "chi_bo_02"}, format="json").json()
     cell_task = Task.objects.get(instance_id=cell["id"], status="open")
@@ -70,7 +89,6 @@ def world(client_of):
 OUTSIDERS = [
     ("vanthuubnd", "party"),   # the People's Committee's clerk: another body
     ("tuphap", "party"),       # a specialist of another body
-    ("vanthu", "party"),       # a finished participant: the clerk's part is done
     ("bithuchibo1", "cell"),   # cell 1's secretary, for cell 2's process
     ("chuyenvien", "cell"),    # a Party specialist, for cell 2's process
 ]
@@ -87,7 +105,7 @@ def test_outsiders_reach_nothing(client_of, world, username, target):
     ids = {"instance": instance_id, "task": task_id, "incident": 1, "notification": notice_id}
     checked = 0
     for method, path, kind in OBJECT_OPERATIONS:
-        if kind in ("definition", "signing"):
+        if kind in ("definition", "signing", "document"):
             continue
         response = getattr(client, method)(path.format(id=ids[kind]), None if method == "get" else BODIES,
                                            format="json")
@@ -103,11 +121,40 @@ def test_outsiders_reach_nothing(client_of, world, username, target):
     assert instance_id not in listed
 
 
+def test_a_finished_participant_reads_what_they_did_and_does_nothing_more(client_of, world):
+    # the clerk received, registered and presented the document: her part is done
+    vanthu, instance_id = client_of("vanthu"), world["instance"]
+    before = ProcessInstance.objects.values("state", "revision", "status").get(pk=instance_id)
+    reads = AuditEvent.objects.filter(stream="access", action="instance_read").count()
+    denials = AuditEvent.objects.filter(stream="access", action="access_denied").count()
+
+    # she reads the process, its history and its diagram, each read on record
+    detail = vanthu.get(f"/api/v1/process-instances/{instance_id}/").json()
+    assert detail["data"]["presented_to"] == "bithu"
+    assert vanthu.get(f"/api/v1/process-instances/{instance_id}/events/").status_code == 200
+    assert vanthu.get(f"/api/v1/process-instances/{instance_id}/diagram/").status_code == 200
+    assert AuditEvent.objects.filter(stream="access", action="instance_read").count() == reads + 3
+    assert instance_id in {i["id"] for i in vanthu.get("/api/v1/process-instances/?page_size=200").json()["results"]}
+
+    # and changes nothing: the process's repairs are refused, the specialist's task stays out of reach
+    checked = 0
+    for method, path, kind in OBJECT_OPERATIONS:
+        if kind not in ("instance", "task") or method == "get" and kind == "instance":
+            continue
+        target = instance_id if kind == "instance" else world["task"]
+        response = getattr(vanthu, method)(path.format(id=target), None if method == "get" else BODIES, format="json")
+        assert response.status_code == (403 if kind == "instance" else 404), (method, path, response.status_code)
+        checked += 1
+    assert ProcessInstance.objects.values("state", "revision", "status").get(pk=instance_id) == before
+    assert AuditEvent.objects.filter(stream="access", action="access_denied").count() == denials + checked
+    assert world["task"] not in {t["id"] for t in vanthu.get("/api/v1/tasks/?page_size=200").json()["results"]}
+
+
 def test_anonymous_reaches_nothing(anonymous, world):
     for method, path, kind in OBJECT_OPERATIONS:
         target = {"instance": world["instance"], "task": world["task"], "incident": 1,
                   "definition": "incoming_document",
-                  "signing": SIGNING_ID, "notification": world["notification"]}
+                  "signing": SIGNING_ID, "notification": world["notification"], "document": SIGNING_ID}
         url = path.format(id=target[kind], key=target["definition"])
         body = None if method == "get" else BODIES
         assert getattr(anonymous, method)(url, body, format="json").status_code == 401, (method, path)

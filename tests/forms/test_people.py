@@ -36,10 +36,24 @@ def test_the_clerk_cannot_present_to_someone_who_is_not_a_leader_of_the_committe
     assert open_task(at_present.instance).pk == at_present.pk
 
 
-def test_an_unknown_name_is_left_to_the_engine(at_present):
+def test_an_unknown_name_is_refused_by_the_form_on_its_own_path(at_present):
     with pytest.raises(InvalidData) as raised:
         services.complete(at_present, data={"presented_to": "khong_ton_tai"}, actor=person("vanthu"))
-    assert "assignee" in raised.value.errors
+    assert raised.value.errors == {"presented_to": ["Không có tài khoản nào có tên đăng nhập khong_ton_tai."]}
+
+
+def test_unknown_names_and_people_without_the_role_are_told_apart(demo):
+    data = {"lead_handler": "khong_ton_tai", "co_handlers": ["chuyenvien2", "vanthu", "ai_do"]}
+    problems = people.problems("incoming_assign", data, body="dang_uy_xa")
+    assert problems == {"lead_handler": ["Không có tài khoản nào có tên đăng nhập khong_ton_tai."],
+                        "co_handlers/1": ["Chỉ giao được cho chuyên viên của cơ quan."],
+                        "co_handlers/2": ["Không có tài khoản nào có tên đăng nhập ai_do."]}
+
+
+def test_names_the_schema_refused_are_not_looked_up(demo, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert people.problems("incoming_present", {"presented_to": "bí thư"}, body="dang_uy_xa",
+                               refused={"presented_to"}) == {}
 
 
 def test_every_handler_must_be_a_specialist_of_the_body(demo):

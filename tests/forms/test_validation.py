@@ -127,6 +127,27 @@ def test_the_engine_hook_validates_against_the_tasks_form():
     assert raised.value.errors == {"reject_reason": ["Trường này là bắt buộc."]}
 
 
+def test_a_field_the_process_fills_in_is_refused_when_submitted():
+    # the signature report: the clerk reads it and must not be able to replace it
+    assert errors_of("incoming_receive", {"valid": True, "signature_check": {"checked": True, "valid": True}}) == {
+        "signature_check": ["Trường này do hệ thống điền, không được sửa."]}
+    assert errors_of("incoming_receive", {"valid": True, "signature_check": None}) == {
+        "signature_check": ["Trường này do hệ thống điền, không được sửa."]}
+
+
+def test_the_engine_hook_reports_the_schema_and_the_people_together(demo):
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    with pytest.raises(InvalidData) as raised:
+        validation.validate_task(Task(form_key="incoming_assign", body="dang_uy_xa"), {
+            "lead_handler": "khong_ton_tai", "co_handlers": ["vanthu", "c v"], "deadline": yesterday})
+    assert str(raised.value.message) == "Một số trường chưa được nhập đúng."
+    assert raised.value.errors == {
+        "lead_handler": ["Không có tài khoản nào có tên đăng nhập khong_ton_tai."],
+        "co_handlers/0": ["Chỉ giao được cho chuyên viên của cơ quan."],
+        "co_handlers/1": ["Tên đăng nhập chỉ gồm chữ, số và các ký tự . @ + - _"],
+        "deadline": ["Không được là một ngày đã qua."]}
+
+
 def test_nul_characters_are_refused_before_they_reach_the_database():
     # PostgreSQL cannot store U+0000 in JSON: the step would fail with a server error
     with pytest.raises(InvalidData) as raised:

@@ -99,6 +99,30 @@ def test_valid_incoming_pdf_goes_to_the_clerk(client_of, trusted, sealed):
     assert started["data"]["signature_check"]["valid"] is True
 
 
+def test_an_unsigned_pdf_is_reported_unsigned_and_the_clerk_decides(client_of, trusted, party_document):
+    vanthu = client_of("vanthu")
+
+    # the clerk uploads a PDF without any signature (a scan of a paper document)
+    uploaded = upload(vanthu, "/api/v1/signing/verifications/", party_document.pdf, name="ban-quet.pdf")
+    assert uploaded.status_code == 201, uploaded.content
+    report = uploaded.json()
+    assert (report["verdict"], report["valid"], report["signature_count"]) == ("unsigned", False, 0)
+    assert report["report"]["problems"][0]["code"] == "no_signatures"
+    assert "KHÔNG HỢP LỆ" not in report["summary"]
+
+    # the process does not return it: it waits for the clerk, who sees the check and registers it
+    started = vanthu.post("/api/v1/process-definitions/incoming_document/start/",
+                          {"data": {"verification_id": report["id"]}}, format="json")
+    assert started.status_code == 201, started.content
+    assert [s["bpmn_id"] for s in started.json()["active_steps"]] == ["receive"]
+    check = started.json()["data"]["signature_check"]
+    assert (check["verdict"], check["valid"], check["summary"]) == ("unsigned", False, report["summary"])
+    task = vanthu.get("/api/v1/tasks/").json()["results"][0]
+    done = vanthu.post(f"/api/v1/tasks/{task['id']}/complete/", {"data": {"valid": True}}, format="json")
+    assert done.status_code == 200, done.content
+    assert [t["bpmn_id"] for t in done.json()["next_tasks"]] == ["register"]
+
+
 def test_a_file_that_is_not_a_pdf_is_reported_invalid(client_of, trusted):
     response = upload(client_of("vanthu"), "/api/v1/signing/verifications/", b"not a pdf at all", name="x.pdf")
     assert response.status_code == 201

@@ -1,5 +1,6 @@
 """S03 through the engine: an incoming PDF whose signatures do not verify is returned to the sender
-by the incoming-document process without being registered; a valid one goes on to registration."""
+by the incoming-document process without being registered; a valid one goes on to registration; an
+unsigned one (a scan) is neither: the clerk looks at it and decides."""
 
 import pytest
 
@@ -75,13 +76,42 @@ def test_signature_from_an_untrusted_ca_is_returned(clerk, pki, trusted, signing
     assert_returned_unregistered(instance, report, clerk)
 
 
-def test_unsigned_pdf_is_returned(clerk, trusted, party_document):
-    report = received(party_document.pdf, clerk)
-
+def clerk_receives_unsigned(clerk, party_document):
+    """An unsigned PDF (a scan of a paper document) started as an incoming document: the receive
+    task it reaches, and the check shown on that task's form."""
+    report = received(party_document.pdf, clerk, name="ban-quet.pdf")
+    assert report.verdict == "unsigned"
     instance = services.start("incoming_document", actor=clerk, data={"verification_id": report.pk})
+    receive = Task.objects.get(instance=instance, status=TaskStatus.OPEN)
+    check = inspection.workflow_of(instance).get_task_from_id(receive.pk).data["signature_check"]
+    return instance, receive, check, report
 
-    assert_returned_unregistered(instance, report, clerk)
-    assert "không có chữ ký" in report.summary.lower() or report.report["problems"][0]["code"] == "no_signatures"
+
+@pytest.mark.parametrize("decision", ["register", "return"])
+def test_an_unsigned_pdf_goes_to_the_clerk_who_decides(clerk, trusted, party_document, decision):
+    # given an unsigned PDF: neither valid nor invalid, nothing decides for the clerk
+    instance, receive, check, report = clerk_receives_unsigned(clerk, party_document)
+
+    # then it is not returned or notified, but waits in the clerk's receive task with the check shown
+    assert receive.bpmn_id == "receive"
+    assert check == {**check, "checked": True, "valid": False, "verdict": "unsigned", "verification_id": report.pk,
+                     "signature_count": 0, "summary": report.summary}
+    assert not Notification.objects.filter(instance=instance).exists()
+    report.refresh_from_db()
+    assert report.instance_id == instance.pk
+
+    # and the clerk decides: register it, or return it with a reason
+    if decision == "register":
+        services.complete(receive, data={"valid": True}, actor=clerk)
+        assert Task.objects.get(instance=instance, status=TaskStatus.OPEN).bpmn_id == "register"
+    else:
+        services.complete(receive, data={"valid": False, "reject_reason": "Bản quét không rõ chữ ký, con dấu."},
+                          actor=clerk)
+        instance.refresh_from_db()
+        assert instance.status == InstanceStatus.COMPLETED
+        data = inspection.workflow_of(instance).data
+        assert (data["status"], data["reject_reason"]) == ("returned", "Bản quét không rõ chữ ký, con dấu.")
+    assert not Notification.objects.filter(instance=instance, kind="signature_invalid").exists()
 
 
 def test_valid_signatures_go_on_to_registration(clerk, sealed):

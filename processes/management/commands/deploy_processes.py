@@ -19,3 +19,5 @@ class Command(BaseCommand):
             definition = deployment.definition
             state = "deployed" if deployment.created else "unchanged"
             self.stdout.write(f"{definition.key} v{definition.version}: {state}")
+            for warning in deployment.warnings:  # accepted, but worth a look (docs/ENGINE.md)
+                self.stderr.write(f"warning: {warning}")
