@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from .views.auth import TokenView
 from .views.definitions import DefinitionViewSet
+from .views.documents import DocumentViewSet, GrantViewSet, RegisterViewSet
 from .views.incidents import IncidentViewSet
 from .views.instances import InstanceViewSet
 from .views.messages import MessageView
@@ -17,6 +18,9 @@ router.register("process-instances", InstanceViewSet, basename="instance")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("document-grants", GrantViewSet, basename="document-grant")
+router.register("registers", RegisterViewSet, basename="register")
 router.register("signing/verifications", VerificationViewSet, basename="signing-verification")
 router.register("signing/files", FileViewSet, basename="signing-file")
 router.register("signing/certificates", CertificateViewSet, basename="signing-certificate")

@@ -34,6 +34,21 @@ BODIES = [
     (FRONT, "Ủy ban Mặt trận Tổ quốc Việt Nam xã Vĩnh An", Body.Kind.FRONT, None),
 ] + [(f"chi_bo_{n:02d}", f"Chi bộ {n}", Body.Kind.CELL, PARTY) for n in range(1, CELLS + 1)]
 
+# Identification codes (mã định danh) and notation abbreviations of the bodies that issue documents.
+# The codes are made up in the QCVN 102 shape (level 1: A = Party bodies, H = provincial People's
+# Committees): the real ones come from the province.
+CODES = {
+    PARTY: ("000.25.41.A41", "ĐU"),
+    "van_phong_dang_uy": ("001.25.41.A41", "VPĐU"),
+    "ban_xay_dung_dang": ("002.25.41.A41", "BXDĐ"),
+    "uy_ban_kiem_tra": ("003.25.41.A41", "UBKTĐU"),
+    STATE: ("000.25.41.H41", "UBND"),
+    "van_phong_hdnd_ubnd": ("001.25.41.H41", "VP"),
+    "phong_kinh_te": ("002.25.41.H41", "KT"),
+    "phong_van_hoa_xa_hoi": ("003.25.41.H41", "VHXH"),
+    FRONT: ("000.25.41.I01", "MTTQ"),
+}
+
 ROLES = {
     "van_thu": "Văn thư",
     "lanh_dao": "Lãnh đạo",
@@ -123,10 +138,13 @@ def _bodies() -> tuple[dict[str, Body], int]:
         created += len(new)
     for code, name, kind, parent in BODIES:
         body, parent_id = existing[code], existing[parent].pk if parent else None
-        if (body.name, body.kind, body.parent_id) != (name, kind, parent_id):
+        organ_id, abbreviation = CODES.get(code, ("", "CB" if kind == Body.Kind.CELL else ""))
+        if (body.name, body.kind, body.parent_id, body.organ_id, body.abbreviation) != (
+                name, kind, parent_id, organ_id, abbreviation):
             body.name, body.kind, body.parent_id = name, kind, parent_id
+            body.organ_id, body.abbreviation = organ_id, abbreviation
             changed.append(body)
-    Body.objects.bulk_update(changed, ["name", "kind", "parent"])
+    Body.objects.bulk_update(changed, ["name", "kind", "parent", "organ_id", "abbreviation"])
     return existing, created
 
 
@@ -151,7 +169,7 @@ def _accounts(password: str) -> tuple[dict, int]:
         if username in existing:
             continue
         assert hashed is not None  # made whenever an account is missing
-        surname, given = full_name.split(" ", 1)[0], full_name.rsplit(" ", 1)[-1]
+        surname, given = full_name.split(" ", 1) if " " in full_name else ("", full_name)  # see directory.people
         new.append(user_model(username=username, password=hashed, first_name=given, last_name=surname,
                               email=f"{username}@vinhan.example" if username != INTEGRATION else "",
                               is_staff=username == ADMIN, is_superuser=username == ADMIN))

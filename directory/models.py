@@ -40,6 +40,10 @@ class Body(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
                                verbose_name=_("parent body"))
+    organ_id = models.CharField(_("identification code"), max_length=35, blank=True, db_index=True,
+                                help_text=_("Mã định danh (QCVN 102, QĐ 20/2020), used to exchange documents."))
+    abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True,
+                                    help_text=_("Its part of a document's notation, e.g. ĐU, UBND."))
 
     class Meta:
         verbose_name = _("body")

@@ -15,7 +15,7 @@ import random
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .fonts import SERIF_FILES
+from documents.fonts import SERIF_FILES
 
 SIGNATURE_BLUE = (0, 45, 170)
 SEAL_RED = (210, 20, 35)

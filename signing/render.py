@@ -29,7 +29,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, HRFlowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .fonts import register_reportlab_fonts
+from documents.fonts import register_reportlab_fonts
 
 PERSON_FIELD = "Signature_Person"
 ORGANISATION_FIELD = "Signature_Organisation"

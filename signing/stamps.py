@@ -26,7 +26,7 @@ from pyhanko.sign import fields
 from pyhanko.stamp import StaticStampStyle, TextStampStyle
 from reportlab.lib.units import mm
 
-from .fonts import stamp_font_path
+from documents.fonts import stamp_font_path
 
 ATTACHMENT_FONT_SIZE = 10
 ATTACHMENT_BOX_MM = (80, 12)  # width x height, inside the top margin at the right

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["engine", "processes", "directory", "forms", "signing", "api", "config"]
+APPS = ["engine", "processes", "directory", "forms", "signing", "documents", "api", "config"]
 
 
 def test_imports_go_one_way_and_never_in_a_circle():

@@ -6,8 +6,8 @@ import io
 import pypdfium2 as pdfium
 import pytest
 
+from documents.fonts import register_reportlab_fonts
 from signing import stamps
-from signing.fonts import register_reportlab_fonts
 from signing.render import ORGANISATION_FIELD, PERSON_FIELD
 from signing.sign import sign_as_organisation, sign_as_person, sign_attachment
 

@@ -1,4 +1,6 @@
-"""The serif font of our documents and stamps: Liberation Serif (Times New Roman metrics, OFL).
+"""The serif font of our documents, stamps and register reports: Liberation Serif (Times New Roman
+metrics, OFL). It lives in ``documents``, below ``signing``, so that both the reports and the
+signing app can use it.
 
 Two pitfalls measured in SIGNING.md decide the shape of this module: the standard-14 fonts lack
 Vietnamese letters, and pyHanko 0.38 writes stamp glyph widths in raw font units, which is only

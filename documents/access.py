@@ -1,0 +1,159 @@
+"""Who may see a document, open its content, see its subject, and grant access: every way a
+document leaves the system (detail, files, lists, search, counts, reports, exports, notifications)
+asks here. Built on ``engine.access`` (roles, participation, administrators).
+
+- A document is *visible* (its metadata) to the clerks (``van_thu``) and supervisors of its body,
+  to the people taking or who took part in a process handling it, to whoever holds a live grant
+  on it, and to process administrators.
+- Its *content* (files, process data) is open to everyone it is visible to, except the process
+  administrators (metadata only, as for process data) — unless it is confidential (Mật and above):
+  then only to people the competent person granted it to, and to the competent person (the
+  holders of ``GRANTING_ROLES`` in its body, the Bí thư by default). Deny by default: the clerk
+  who registered it sees its metadata only.
+- A Tuyệt mật document's *subject* is shown only to whoever may open its content with a grant that
+  shows the subject, and to the competent person; everyone else sees it as hidden.
+- Nothing confidential is forwarded to the handbook, e-mail or an export (``may_forward``).
+- A register's report (its book, the follow-up report) lists an open register's documents without
+  any confidential one, for whoever keeps, supervises or answers for its body's office; a secret
+  register's report only for its clerks and its competent person (``may_report``,
+  ``reported_documents``), with a Tuyệt mật subject hidden as everywhere else.
+- Every opening of confidential content is an event on the document's audit stream (``note_open``).
+"""
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from engine import access, audit, conf
+
+from .models import ConfidentialGrant, Confidentiality, Document, DocumentProcess, Register
+
+CLERK_ROLE = "van_thu"
+HIDDEN_SUBJECT = "***"
+
+
+def _setting(name: str, default):
+    return getattr(settings, "DOCUMENTS", {}).get(name, default)
+
+
+def granting_roles() -> set[str]:
+    """Roles whose holders in a body are its competent person for confidential documents."""
+    return set(_setting("GRANTING_ROLES", ["bi_thu", "chu_tich"]))
+
+
+def _bodies_with(user, roles: set[str]) -> set[str]:
+    return {body for role, body in access.role_pairs(user) if role in roles}
+
+
+def office_bodies(user) -> set[str]:
+    """Bodies whose register the user keeps, supervises or answers for."""
+    return _bodies_with(user, {CLERK_ROLE, *conf.get("SUPERVISOR_ROLES")} | granting_roles())
+
+
+def _in_bodies(bodies: set[str]) -> Q:
+    if access.ANY_BODY in bodies:
+        return ~Q(pk__in=[])
+    return Q(body__in=bodies) if bodies else Q(pk__in=[])
+
+
+def _live_grant(user) -> Exists:
+    return Exists(ConfidentialGrant.objects.filter(document_id=OuterRef("pk"), user_id=user.pk,
+                                                   revoked_at__isnull=True))
+
+
+def visible_documents(user) -> QuerySet:
+    """Documents whose metadata ``user`` may see."""
+    if access.is_process_admin(user):
+        return Document.objects.all()
+    handled = DocumentProcess.objects.filter(document_id=OuterRef("pk"),
+                                             instance__in=access.participating(user).values("pk"))
+    return Document.objects.filter(_in_bodies(office_bodies(user)) | Exists(handled) | _live_grant(user))
+
+
+def is_competent(user, document: Document) -> bool:
+    """The competent person of the document's body (who grants access to its confidential content)."""
+    return any(access.holds(user, role, document.body) for role in granting_roles())
+
+
+def _granted(user, document: Document, *, subject: bool = False):
+    grants = ConfidentialGrant.objects.filter(document=document, user_id=user.pk, revoked_at__isnull=True)
+    return grants.filter(subject=True).exists() if subject else grants.exists()
+
+
+def may_read_content(user, document: Document) -> bool:
+    """Whether ``user`` may open the files and the process data of a document they can see."""
+    if document.confidential:
+        return is_competent(user, document) or _granted(user, document)
+    if access.is_process_admin(user):  # administrators see metadata, unless they also work on it
+        return document.body in office_bodies(user) or access.ANY_BODY in office_bodies(user) or (
+            DocumentProcess.objects.filter(document=document, instance__in=access.participating(user).values("pk"))
+            .exists())
+    return True
+
+
+def shows_subject(user, document: Document) -> bool:
+    if document.confidentiality != Confidentiality.TUYET_MAT:
+        return True
+    return is_competent(user, document) or _granted(user, document, subject=True)
+
+
+def subject_for(user, document: Document) -> str:
+    return document.subject if shows_subject(user, document) else HIDDEN_SUBJECT
+
+
+def searchable_documents(user) -> QuerySet:
+    """What a search may match on the subject: documents whose subject the user may see."""
+    visible = visible_documents(user)
+    competent = _bodies_with(user, granting_roles())
+    shown = (~Q(confidentiality=Confidentiality.TUYET_MAT) | _in_bodies(competent)
+             | Exists(ConfidentialGrant.objects.filter(document_id=OuterRef("pk"), user_id=user.pk, subject=True,
+                                                       revoked_at__isnull=True)))
+    return visible.filter(shown)
+
+
+def may_grant(user, document: Document) -> bool:
+    return document.confidential and is_competent(user, document)
+
+
+def may_forward(document: Document) -> bool:
+    """Whether the document may leave for the handbook, e-mail or an export: never when confidential."""
+    return not document.confidential
+
+
+def may_report(user, register: Register) -> bool:
+    """A secret register's report puts every secret document of a body side by side, so it is
+    only for the people who keep that register (its clerks) and answer for it (the competent
+    person); an open register's is for its body's office and for process administrators."""
+    body = register.body.code
+    if register.secret:
+        return any(access.holds(user, role, body) for role in {CLERK_ROLE} | granting_roles())
+    bodies = office_bodies(user)
+    return access.is_process_admin(user) or body in bodies or access.ANY_BODY in bodies
+
+
+def reported_documents(user, register: Register) -> QuerySet:
+    """The documents a report of ``register`` may list for ``user``: none unless ``may_report``;
+    never a confidential one in an open register's report, even one filed there by mistake."""
+    if not may_report(user, register):
+        return Document.objects.none()
+    documents = Document.objects.filter(register=register, body=register.body.code)
+    return documents if register.secret else documents.filter(confidentiality=Confidentiality.NONE)
+
+
+def note_open(user, document: Document, *, what: str) -> None:
+    """Put every opening of confidential content on the document's audit stream."""
+    if document.confidential:
+        audit.append(f"document:{document.pk}", [audit.Entry("confidential_opened", actor=user, after={
+            "what": what, "confidentiality": document.confidentiality})])
+
+
+@access.guard_data
+def may_see_process_data(user, instance) -> bool:
+    """The process data of a confidential document's process carries its content: only for those
+    who may open the document."""
+    documents = Document.objects.filter(processes__instance=instance).exclude(confidentiality=Confidentiality.NONE)
+    return all(may_read_content(user, document) for document in documents)
+
+
+def refusal_message() -> str:
+    return _("You have no access to the content of this confidential document.")

@@ -1,0 +1,62 @@
+"""Numbers from registers: gap-free, unique under concurrency, issued inside the step's transaction.
+
+A State register numbers from 01 each calendar year (Decree 30 Art. 15: Số: 15/QĐ-UBND); a Party
+register numbers each document type from 01 within one committee term, with no reset on 1 January
+(HD 36 §1.3.1.a: Số 04-KH/ĐU). Secret documents have registers, hence series, of their own. Issuing
+locks the series row until the caller's transaction ends, so concurrent steps queue for it and a
+rolled-back step gives its number back with everything else it did: every number is either on a
+document or recorded as cancelled, and never issued twice.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engine.exceptions import InvalidData
+
+from .models import DocumentType, EntryStatus, NumberEntry, NumberSeries, Register
+
+
+def period_of(register: Register, when: datetime) -> str:
+    """The period a number issued at ``when`` belongs to: its local year, or the register's term."""
+    if register.numbering == Register.Numbering.TERM:
+        if not register.term:
+            raise InvalidData(_("The register %(register)s numbers by committee term, but no term is set.")
+                              % {"register": register.name})
+        return register.term
+    return str(timezone.localtime(when).year)
+
+
+def issue(register: Register, *, when: datetime | None = None, document_type: DocumentType | None = None,
+          document=None, instance=None, actor=None) -> NumberEntry:
+    """The next number of ``register`` (of ``document_type``'s series when it numbers each type
+    apart). Call inside the transaction that uses it: the series stays locked until it ends."""
+    when = when or timezone.now()
+    counting = register.numbers_from or register
+    series_type = document_type if counting.per_type else None
+    period = period_of(counting, when)
+    NumberSeries.objects.get_or_create(register=counting, period=period, document_type=series_type)
+    series = NumberSeries.objects.select_for_update().get(register=counting, period=period,
+                                                          document_type=series_type)
+    series.last_number += 1
+    series.save(update_fields=["last_number"])
+    return NumberEntry.objects.create(series=series, number=series.last_number, document=document, instance=instance,
+                                      issued_at=when, issued_by=actor if getattr(actor, "pk", None) else None)
+
+
+def cancel_for_instance(instance, *, reason: str) -> int:
+    """Record the numbers issued to a process that was cancelled before they reached a document as
+    cancelled (they stay on record; nobody gets them again)."""
+    return (NumberEntry.objects.filter(instance=instance, status=EntryStatus.ISSUED, document__isnull=True)
+            .update(status=EntryStatus.CANCELLED, cancelled_at=timezone.now(), note=reason[:500]))
+
+
+def register_for(body_code: str, direction: str, *, secret: bool) -> Register:
+    """The active register of a body for one direction, open or secret."""
+    register = (Register.objects.select_related("body")
+                .filter(body__code=body_code, direction=direction, secret=secret, active=True).first())
+    if register is None:
+        raise InvalidData(_("%(body)s has no active %(kind)s register.") % {
+            "body": body_code, "kind": _("secret") if secret else _("open")})
+    return register
