@@ -176,8 +176,9 @@ def note_read(user, instance: ProcessInstance, *, what: str) -> None:
     what they did); current participants, supervisors and administrators read without a record."""
     if is_process_admin(user) or ProcessInstance.objects.filter(_taking_part(user), pk=instance.pk).exists():
         return
+    key = ProcessDefinition.objects.filter(pk=instance.definition_id).values_list("key", flat=True).first()
     audit.append("access", [audit.Entry("instance_read", actor=user, after={
-        "instance": str(instance.pk), "process": instance.definition.key, "what": what})])
+        "instance": str(instance.pk), "process": key, "what": what})])
 
 
 def visible_instances(user) -> QuerySet:

@@ -16,6 +16,7 @@ import base64
 import binascii
 import io
 import mimetypes
+import re
 import uuid
 import zipfile
 import zlib
@@ -670,32 +671,33 @@ def parse(packet: bytes | str, *, today: date | None = None) -> DocumentPacket |
                           signed=header.child("Signature") is not None, problems=problems, today=today or _today())
 
 
-class _DoctypeRefused(Exception):
-    """Stops the parser at a DTD, before a single entity declaration is read."""
+#: Deeper nesting is refused: no real packet comes near it, and it bounds the work on a hostile one.
+MAX_DEPTH = 256
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_PROLOG_ITEM = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->)", re.DOTALL)
 
 
-class _TreeBuilder(etree.TreeBuilder):
-    """libxml2 caps a text node at 10 MB unless ``huge_tree``, which would also lift its depth and
-    entity-amplification limits; a file's Base64 over 7.5 MB is one such node. A tree builder target
-    receives text in chunks, so the cap does not apply and the other limits stay."""
-
-    saw_doctype = False
-
-    def doctype(self, name: str, public_id: str | None, system_url: str | None) -> None:
-        self.saw_doctype = True  # lxml stops the parser on the exception but reports a syntax error instead
-        raise _DoctypeRefused
+def _prolog_end(packet: bytes) -> int:
+    """Where the prolog's declaration, comments and processing instructions end: a DOCTYPE, if any,
+    comes next, before the root element."""
+    position = 0
+    while (match := _PROLOG_ITEM.match(packet, position)) is not None:
+        position = match.end()
+    return position
 
 
 def _read_xml(packet: bytes, problems: _Problems) -> Any:
-    builder = _TreeBuilder()
-    parser = etree.XMLParser(target=builder, resolve_entities=False, no_network=True, huge_tree=False,
-                             load_dtd=False)
+    """The packet's root, or None with the reason recorded. ``huge_tree`` lifts libxml2's 10 MB cap on
+    one text node (a file's Base64 over 7.5 MB is one); what else it lifts is covered here: a packet
+    with a document type declaration is refused (entities are never expanded, nothing is fetched),
+    and nesting deeper than ``MAX_DEPTH`` is refused."""
+    if _DOCTYPE.search(packet[:packet.find(b"<", _prolog_end(packet)) + 10]):
+        problems.add("edXML", _("A packet may not contain a document type declaration (DTD)."))
+        return None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
     try:
-        return etree.fromstring(packet, parser)
-    except (etree.XMLSyntaxError, _DoctypeRefused):
-        if builder.saw_doctype:
-            problems.add("edXML", _("A packet may not contain a document type declaration (DTD)."))
-            return None
+        root = etree.fromstring(packet, parser)
+    except etree.XMLSyntaxError:
         first = next(iter(parser.error_log), None)
         if first is None:
             problems.add("edXML", _("The packet is not well-formed XML."))
@@ -703,6 +705,17 @@ def _read_xml(packet: bytes, problems: _Problems) -> Any:
             problems.add("edXML", _("The packet is not well-formed XML (line %(line)s, column %(column)s).")
                          % {"line": first.line, "column": first.column})
         return None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        problems.add("edXML", _("A packet may not contain a document type declaration (DTD)."))
+        return None
+    depth = 0
+    for event, _element in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > MAX_DEPTH:
+            problems.add("edXML", _("The packet nests elements more than %(depth)s deep.") % {"depth": MAX_DEPTH})
+            return None
+    return root
 
 
 def _local(tag: str) -> str:
