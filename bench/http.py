@@ -79,17 +79,18 @@ WHERE n %% 3 = 0;
 
 -- instances: the first `running` ones are still running, the rest are finished
 INSERT INTO engine_processinstance (id, definition_id, business_key, status, state, revision, body, subject,
-                                    started_at, ended_at, audit_seq, audit_head)
+                                    sender, outcome, started_at, ended_at, audit_seq, audit_head)
 SELECT gen_random_uuid(), %(definition)s, 'VB-' || n,
        CASE WHEN n < %(running)s THEN 'running' ELSE 'completed' END, '\\x'::bytea, 7,
-       'wb' || lpad((n %% %(bodies)s)::text, 2, '0'), 'Công văn số ' || n,
+       'wb' || lpad((n %% %(bodies)s)::text, 2, '0'), 'Công văn số ' || n, 'Tỉnh ủy',
+       CASE WHEN n < %(running)s THEN '' ELSE 'Đã giải quyết' END,
        now() - (n || ' minutes')::interval, CASE WHEN n < %(running)s THEN NULL ELSE now() END, 0, ''
 FROM generate_series(0, %(instances)s - 1) AS n;
 
 -- ten tasks per instance: nine completed, and an open tenth for running instances (30 %% of those
 -- assigned to a holder of the body)
 INSERT INTO engine_task (id, instance_id, bpmn_id, name, lane, candidate_group, assignee_id, form_key, due_at,
-                         priority, status, body, created_at, completed_at)
+                         priority, status, body, subject, sender, created_at, completed_at)
 SELECT gen_random_uuid(), i.id, 'step_' || k, 'Bước ' || k, r.role, r.role,
        CASE WHEN k = 9 AND i.status = 'running' AND hashtext(i.id::text) %% 10 < 3
             THEN (SELECT h.user_id FROM directory_holding h JOIN directory_position p ON p.id = h.position_id
@@ -97,7 +98,7 @@ SELECT gen_random_uuid(), i.id, 'step_' || k, 'Bước ' || k, r.role, r.role,
                   ORDER BY h.id OFFSET abs(hashtext(i.id::text)) %% 25 LIMIT 1) END,
        'incoming_handle', now() + ((hashtext(i.id::text || k) %% 20000) || ' minutes')::interval,
        abs(hashtext(i.id::text)) %% 4,
-       CASE WHEN k = 9 AND i.status = 'running' THEN 'open' ELSE 'completed' END, i.body,
+       CASE WHEN k = 9 AND i.status = 'running' THEN 'open' ELSE 'completed' END, i.body, i.subject, i.sender,
        i.started_at + (k || ' minutes')::interval,
        CASE WHEN k = 9 AND i.status = 'running' THEN NULL ELSE i.started_at + (k + 1 || ' minutes')::interval END
 FROM engine_processinstance i CROSS JOIN generate_series(0, 9) AS k
