@@ -60,7 +60,9 @@ INSTALLED_APPS = [
     "forms",
     "signing",
     "documents",
+    "exchange",
     "api",
+    "web",
 ]
 
 MIDDLEWARE = [

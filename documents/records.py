@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from engine.exceptions import InvalidData
 
-from . import blobs, numbering
+from . import blobs, numbering, signals
 from .models import (
     Confidentiality,
     Direction,
@@ -81,9 +81,23 @@ def register_incoming(document: Document, *, actor=None, instance=None, at: date
     register = numbering.register_for(document.body, Direction.INCOMING, secret=document.confidential)
     entry = numbering.issue(register, when=at, document=document, instance=instance, actor=actor)
     document.register, document.arrival_number, document.arrival_date = register, entry.number, at
+    save(document, update_fields=["register", "arrival_number", "arrival_date"])
     if document.status == HandlingStatus.RECEIVED:
-        document.status = HandlingStatus.REGISTERED
-    return save(document, update_fields=["register", "arrival_number", "arrival_date", "status"])
+        set_status(document, HandlingStatus.REGISTERED, actor=actor, at=at)
+    return document
+
+
+def set_status(document: Document, status: str, *, reason: str = "", actor=None,
+               at: datetime | None = None) -> Document:
+    """Move a document to a handling status and tell ``signals.status_changed`` (inside the
+    caller's transaction). Setting the status it already has does nothing."""
+    if document.status == status:
+        return document
+    document.status = status
+    save(document, update_fields=["status"])
+    signals.status_changed.send(sender=Document, document=document, status=status, reason=reason,
+                                actor=actor if getattr(actor, "pk", None) else None, at=at or timezone.now())
+    return document
 
 
 def attach(document: Document, content: bytes, *, name: str, role: str = FileRole.MAIN,

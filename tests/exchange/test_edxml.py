@@ -12,8 +12,10 @@ from datetime import date, datetime
 import pytest
 from lxml import etree
 
-from documents.exchange import (
+from engine.exceptions import InvalidData
+from exchange.edxml import (
     NAMESPACE,
+    VIETNAM_TIME,
     Attachment,
     Business,
     BusinessType,
@@ -36,8 +38,6 @@ from documents.exchange import (
     make_document_id,
     parse,
 )
-from documents.exchange.edxml import VIETNAM_TIME
-from engine.exceptions import InvalidData
 
 NS = {"e": NAMESPACE}
 TODAY = date(2024, 6, 1)
