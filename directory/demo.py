@@ -12,8 +12,9 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
-from .models import Body, Holding, Member, Position, Role, RoleGrant
+from .models import Body, Duty, Holding, Member, Position, Role, RoleGrant
 
 PARTY, STATE, FRONT = "dang_uy_xa", "ubnd_xa", "mttq_xa"
 CELLS, MEMBERS = 34, 900
@@ -124,7 +125,29 @@ def seed(*, password: str) -> dict[str, int]:
     created = {"bodies": created_bodies, "roles": created_roles, "accounts": created_users}
     created.update(_positions(bodies, roles, users))
     created["members"] = _members(bodies, users["bithuchibo1"])
+    created["duties"] = _duties(bodies, users)
     return created
+
+
+#: The leaders on duty (Hỏa tốc documents), alternating by day, each the other's deputy.
+DUTY = {PARTY: ("bithu", "phobithu"), STATE: ("chutich", "phochutich")}
+DUTY_DAYS = 400  # from TOOK_OFFICE's year start: the demo's roster never runs out in a session
+
+
+def _duties(bodies: dict, users: dict) -> int:
+    """A roster for each committee: a leader and a deputy every day (weekends too: Hỏa tốc does not wait)."""
+    start = max(TOOK_OFFICE, timezone.localdate() - timedelta(days=30))
+    existing = set(Duty.objects.filter(day__gte=start).values_list("body__code", "day"))
+    new = []
+    for code, (first, second) in DUTY.items():
+        for offset in range(DUTY_DAYS):
+            day = start + timedelta(days=offset)
+            if (code, day) in existing:
+                continue
+            leader, deputy = (first, second) if day.toordinal() % 2 == 0 else (second, first)
+            new.append(Duty(body=bodies[code], day=day, leader=users[leader], deputy=users[deputy]))
+    Duty.objects.bulk_create(new)
+    return len(new)
 
 
 def _bodies() -> tuple[dict[str, Body], int]:

@@ -290,3 +290,27 @@ class Member(models.Model):
             raise ValidationError({"admitted_on": _("The admission date must be after the date of birth.")})
         if self.status == self.Status.PROBATIONARY and self.recognised_on:
             raise ValidationError({"recognised_on": _("A probationary member has not been recognised yet.")})
+
+
+class Duty(models.Model):
+    """Who is the leader on duty (trực lãnh đạo) of a body on a day, and their deputy: a Hỏa tốc
+    document goes to them at once, whatever the hour, and to the deputy when the leader does not act
+    within the SLA (BRIEF S02)."""
+
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="duties", verbose_name=_("body"))
+    day = models.DateField(_("day"))
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("leader on duty"))
+    deputy = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("deputy"),
+                               help_text=_("Receives a flash document the leader has not acted on in time."))
+
+    class Meta:
+        verbose_name = _("duty")
+        verbose_name_plural = _("duty roster")
+        ordering = ["body", "day"]
+        constraints = [models.UniqueConstraint(fields=["body", "day"], name="duty_one_per_body_and_day"),
+                       models.CheckConstraint(condition=~Q(deputy=F("leader")), name="duty_deputy_not_leader")]
+
+    def __str__(self) -> str:
+        return f"{self.body.code} {self.day:%d/%m/%Y}: {self.leader}"

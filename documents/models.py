@@ -42,6 +42,15 @@ class Confidentiality(models.TextChoices):
     TUYET_MAT = "tuyet_mat", _("Top secret (Tuyệt mật)")
 
 
+def full_number(code_number: str, code_notation: str) -> str:
+    """The number as printed: Party style "132-CV/TU" (the notation has a slash), State style
+    "15/QĐ-UBND" (the notation has a hyphen); either part alone when the other is missing."""
+    if not (code_number and code_notation):
+        return code_number or code_notation
+    return f"{code_number}-{code_notation}" if "/" in code_notation else f"{code_number}/{code_notation}"
+
+
+
 class DocumentType(models.Model):
     """A kind of document (Quyết định, Quy định, Công văn …). Stored on each document, never guessed
     from the notation: a Quyết định and a Quy định both read "QĐ"."""
@@ -205,6 +214,10 @@ class Document(models.Model):
     arrival_number = models.PositiveIntegerField(_("arrival number (số đến)"), null=True, blank=True)
     arrival_date = models.DateTimeField(_("arrival date"), null=True, blank=True)
     due_date = models.DateField(_("handling deadline"), null=True, blank=True)
+    lead_unit = models.CharField(_("lead unit"), max_length=100, blank=True,
+                                 help_text=_("The unit (body code) in charge of handling it, as the leader assigned."))
+    co_units = models.JSONField(_("co-operating units"), default=list, blank=True,
+                                help_text=_("The units (body codes) that co-operate in handling it."))
     status = models.CharField(_("handling status"), max_length=12, choices=HandlingStatus.choices,
                               default=HandlingStatus.RECEIVED)
     exchange_id = models.CharField(_("exchange document id"), max_length=200, null=True, blank=True, unique=True,
@@ -228,7 +241,7 @@ class Document(models.Model):
     def __str__(self) -> str:
         """Number and notation, and the subject only when the document is not confidential: this
         text turns up in admin pages and logs, outside ``documents.access``."""
-        number = "/".join(part for part in (self.code_number, self.code_notation) if part)
+        number = full_number(self.code_number, self.code_notation)
         return number if self.confidentiality else f"{number} {self.subject[:60]}".strip()
 
     @property

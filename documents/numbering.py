@@ -46,9 +46,10 @@ def issue(register: Register, *, when: datetime | None = None, document_type: Do
 
 
 def cancel_for_instance(instance, *, reason: str) -> int:
-    """Record the numbers issued to a process that was cancelled before they reached a document as
-    cancelled (they stay on record; nobody gets them again)."""
-    return (NumberEntry.objects.filter(instance=instance, status=EntryStatus.ISSUED, document__isnull=True)
+    """Record the numbers issued to a process that was cancelled as cancelled, with the reason: they
+    stay on record (a document registered by it keeps its number, the register shows the entry
+    cancelled) and nobody gets them again."""
+    return (NumberEntry.objects.filter(instance=instance, status=EntryStatus.ISSUED)
             .update(status=EntryStatus.CANCELLED, cancelled_at=timezone.now(), note=reason[:500]))
 
 

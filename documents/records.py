@@ -25,6 +25,7 @@ from .models import (
     DocumentProcess,
     FileRole,
     HandlingStatus,
+    full_number,
 )
 
 #: Confidentiality levels whose files stay off the networked system (paper only).
@@ -71,7 +72,7 @@ def register_incoming(document: Document, *, actor=None, instance=None, at: date
     twin = duplicates(body=document.body, code_number=document.code_number, code_notation=document.code_notation,
                       organ_name=document.organ_name, organ_id=document.organ_id, exclude=document).first()
     if twin is not None:
-        notation = "/".join(part for part in (twin.code_number, twin.code_notation) if part)
+        notation = full_number(twin.code_number, twin.code_notation)
         raise InvalidData(
             _("Duplicate document: %(notation)s of %(organ)s is already registered (arrival number %(number)s of "
               "%(date)s).") % {"notation": notation, "organ": twin.organ_name, "number": twin.arrival_number,

@@ -98,10 +98,11 @@ class Report:
 
 
 def handling_units(document: Document) -> tuple[str, ...]:
-    """The units (body codes) answering for an incoming document. For now its own body; with lead
-    and co-operating units recorded, this is where they come in: the follow-up report counts the
-    document under each unit named here, and the incoming book shows them as its recipients."""
-    return (document.body,)
+    """The units (body codes) answering for an incoming document: the lead unit and the co-operating
+    ones the leader named, else its own body. The follow-up report counts the document under each
+    unit named here, and the incoming book shows them as its recipients."""
+    named = tuple(unit for unit in (document.lead_unit, *(document.co_units or [])) if unit)
+    return named or (document.body,)
 
 
 class _Names:
@@ -186,7 +187,7 @@ OUTGOING_COLUMNS = (
     Column("Ngày chuyển", 18, "date"), Column("Ký nhận", 14), Column("Ghi chú", 16),
 )
 _ROW_FIELDS = ("id", "body", "code_number", "code_notation", "issued_date", "organ_name", "subject", "urgency",
-               "confidentiality", "description", "document_type__name")
+               "confidentiality", "description", "document_type__name", "lead_unit", "co_units")
 
 
 def incoming_book(user, register: Register, since: date, until: date) -> Report:
@@ -308,7 +309,7 @@ def working_days_counter(days: calendar.Calendar) -> Callable[[date, date], int]
 
 FOLLOW_UP_FIELDS = ("id", "body", "code_number", "code_notation", "issued_date", "organ_name", "description",
                     "document_type__name", "arrival_number", "arrival_date", "due_date", "status", "urgency",
-                    "confidentiality")
+                    "confidentiality", "lead_unit", "co_units")
 
 
 def _finishing(documents: models.QuerySet, *, secret: bool) -> models.QuerySet:

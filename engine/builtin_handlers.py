@@ -1,4 +1,4 @@
-"""Service-task handlers the engine itself offers to BPMN: notifications and legal clocks.
+"""Service-task handlers the engine itself offers to BPMN: notifications, flags on the record and legal clocks.
 
     <bpmn:serviceTask id="remind"><bpmn:extensionElements>
       <spiffworkflow:serviceTaskOperator id="engine.notify" resultVariable="reminded">
@@ -10,7 +10,7 @@
 
 from django.contrib.auth import get_user_model
 
-from . import calendar, clocks, conf, handlers
+from . import audit, calendar, clocks, conf, handlers
 
 
 def _recipients(to, context) -> set[int]:
@@ -37,6 +37,15 @@ def notify(*, params, data, context):
     kind = str(params.get("kind") or "notice")[:40]
     context.notify(recipients, kind, str(params.get("message") or ""))
     return {"notified": sorted(recipients), "kind": kind, "at": calendar.localize(context.now).isoformat()}
+
+
+@handlers.register("engine.flag", description="Put a breach or a fact on the instance's record (event 'flagged').")
+def flag(*, params, data, context):
+    """A timer branch's finding (presentation late, handling overdue) lives in that branch's data,
+    which the main path never sees; on the audit trail it is part of the instance's record."""
+    found = {"flag": str(params.get("flag") or "flag")[:60], "detail": str(params.get("detail") or "")[:500]}
+    context.record(audit.Entry("flagged", actor=None, after=found))
+    return True
 
 
 def _clock_handler(operation):

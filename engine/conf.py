@@ -32,6 +32,8 @@ DEFAULTS = {
     "FORM_FIELDS": None,
     # Callable(role, body) -> set[int]: user ids holding a role in a body (for notifications).
     "ROLE_HOLDERS": "engine.access.group_role_holders",
+    # Callable(body) -> {code: name} of the units directly under a body (what x-unit fields may name).
+    "UNITS": None,
     # Office hours (local time) and the one-stop desk's cut-off.
     "OFFICE_HOURS": [["07:30", "11:30"], ["13:30", "17:00"]],
     "ONE_STOP_CUTOFF": "15:00",

@@ -36,9 +36,9 @@ _FOREIGN_PREFIXES = {CAMUNDA_NS: "camunda", ZEEBE_NS: "zeebe"}
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
 #: Properties on user tasks (``spiffworkflow:property``) whose values are expressions.
-#: Task properties (assignee, dueDate, priority) and process properties (what the process is about:
+#: Task properties (assignee, dueDate, priority, body) and process properties (what the process is about:
 #: subject, businessKey, sender) that are expressions, checked by the sandbox at deploy.
-EXPRESSION_PROPERTIES = ("assignee", "dueDate", "priority", "subject", "businessKey", "sender")
+EXPRESSION_PROPERTIES = ("assignee", "dueDate", "priority", "body", "subject", "businessKey", "sender")
 #: The process properties naming, from the process data, what an instance is about.
 SUMMARY_PROPERTIES = ("subject", "businessKey", "sender")
 #: Elements that own the scripts and expressions found inside them.
@@ -610,6 +610,7 @@ def _task_meta(bpmn_roots: dict) -> dict:
                 "due": props.get("dueDate", ""),
                 "due_timer": props.get("dueTimer", ""),
                 "priority": props.get("priority", ""),
+                "body": props.get("body", ""),
             }
     return meta
 

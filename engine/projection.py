@@ -4,9 +4,12 @@ Each user task may declare, as ``spiffworkflow:property`` expressions evaluated 
 against the task's data: ``assignee`` (a username or user id), ``dueDate`` (an ISO date/time
 or a datetime) and ``priority`` (an integer); or, instead of ``dueDate``, ``dueTimer``: the id of
 one of its timer boundary events, whose time is then its deadline (the task shows the time the
-timer enforces). Its lane id is its role (candidate group) unless ``candidateGroups`` names one.
+timer enforces); and ``body`` (a body code): the unit the task goes to when it is not the
+instance's own body, e.g. the lead unit a leader named, whose holders of the task's role are then
+offered it. Its lane id is its role (candidate group) unless ``candidateGroups`` names one.
 """
 
+import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -18,6 +21,9 @@ from . import rows
 from .exceptions import InvalidData
 from .models import Task
 from .state import SCRIPT_ENGINE
+
+#: What a body code looks like (a slug, as the directory stores them).
+BODY_CODE = re.compile(r"[-\w]{1,100}")
 
 
 def meta_for(task_meta: dict, spiff_task) -> dict:
@@ -57,6 +63,8 @@ def new_rows(task_meta: dict, spiff_tasks, instance, now) -> list[Task]:
             row.due_at = _timer_due(spiff_task, meta["due_timer"])
         if meta["priority"]:
             row.priority = int(_evaluate(spiff_task, meta["priority"]) or 0)
+        if meta.get("body"):
+            row.body = _body(_evaluate(spiff_task, meta["body"]), row.bpmn_id) or instance.body
         created.append(row)
     if pending_usernames:
         _resolve_usernames(pending_usernames)
@@ -71,6 +79,15 @@ def _timer_due(spiff_task, timer_id: str) -> datetime | None:
             value = sibling.task_spec.event_definition.details(sibling).value
             return datetime.fromisoformat(value) if isinstance(value, str) else None
     return None
+
+
+def _body(value, element: str) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not BODY_CODE.fullmatch(value):
+        raise InvalidData(_("The body of task %(task)s must be a body code, not %(value)r.")
+                          % {"task": element, "value": value}, errors={"body": [_("Not a body code.")]})
+    return value
 
 
 def _evaluate(spiff_task, expression: str):

@@ -20,8 +20,10 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-#: How a field is shown; ``report`` shows a read-only verification report the process put in the data.
-WIDGETS = {"text", "textarea", "number", "date", "checkbox", "select", "radio", "user", "users", "report"}
+#: How a field is shown; ``report`` shows a read-only verification report the process put in the
+#: data; ``unit``/``units`` pick among the units of the task's body (``x-unit``, ``forms.units``).
+WIDGETS = {"text", "textarea", "number", "date", "checkbox", "select", "radio", "user", "users", "unit", "units",
+           "report"}
 
 
 class FormDefinitionError(ImproperlyConfigured):

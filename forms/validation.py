@@ -2,7 +2,7 @@
 
 Every problem is reported at once, so that a person fixes the whole form in one go: what the schema
 refuses (types, formats, ``x-not-before``, fields the process fills in) and whom the form may not
-name (``x-role``, names with no account) end up in one ``InvalidData``.
+name (``x-role``, names with no account) and which units (``x-unit``) end up in one ``InvalidData``.
 """
 
 from django.utils.translation import gettext as _
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from engine.data import refuse_nul
 from engine.exceptions import InvalidData
 
-from . import messages, people, registry
+from . import messages, people, registry, units
 
 
 def problems(form_key: str, data) -> dict[str, list[str]]:
@@ -53,6 +53,9 @@ def validate_task(task, data) -> None:
     if not task.form_key:
         return
     errors = problems(task.form_key, data)
-    for path, found in people.problems(task.form_key, data, body=task.body, refused=set(errors)).items():
-        errors.setdefault(path, []).extend(found)
+    refused = set(errors)
+    for found_problems in (people.problems(task.form_key, data, body=task.body, refused=refused),
+                           units.problems(task.form_key, data, body=task.body, refused=refused)):
+        for path, found in found_problems.items():
+            errors.setdefault(path, []).extend(found)
     _refuse(errors)

@@ -77,6 +77,31 @@ def deploy_bpmn(db):
 
 @pytest.fixture
 def demo(db):
-    """The Vĩnh An commune (seed_demo) and the procedure catalog."""
+    """The Vĩnh An commune (seed_demo), its registers (seed_documents) and the procedure catalog."""
     call_command("seed_demo", verbosity=0)
+    call_command("seed_documents", verbosity=0)
     services.deploy(catalog.files())
+
+
+@pytest.fixture
+def party_office(db):
+    """Only the Party Committee and its registers, for tests whose people hold roles as groups (in
+    every body); returns its code, the body those tests start the incoming document in."""
+    from directory.models import Body  # the directory and documents, only for the tests that need them
+    from documents import demo as documents_demo
+
+    Body.objects.get_or_create(code="dang_uy_xa", defaults={"name": "Đảng ủy xã Vĩnh An", "kind": "party"})
+    documents_demo.seed()
+    return "dang_uy_xa"
+
+
+@pytest.fixture
+def office(demo):
+    """The demo commune, for tests about its document office."""
+
+
+@pytest.fixture
+def files_dir(settings, tmp_path):
+    """Documents' files in a folder of this test."""
+    settings.MEDIA_ROOT = tmp_path / "files"
+    return settings.MEDIA_ROOT

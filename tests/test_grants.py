@@ -9,7 +9,7 @@ from engine.models import ProcessInstance, ProcessInstanceUserObjectPermission, 
 
 
 @pytest.fixture
-def people(make_user, catalog_deployed):
+def people(make_user, catalog_deployed, party_office):
     return {name: make_user(name, role) for name, role in [
         ("vanthu", "van_thu"), ("vanthu2", "van_thu"), ("bithu", "lanh_dao"), ("cv", "chuyen_vien"),
         ("cv2", "chuyen_vien"), ("admin1", "")]}
@@ -26,7 +26,7 @@ def perms(user, obj):
 
 def test_assigned_work_grants_and_finished_work_revokes(people):
     p = people
-    instance = services.start("incoming_document", actor=p["vanthu"])
+    instance = services.start("incoming_document", actor=p["vanthu"], body="dang_uy_xa")
     for data, who in [({"valid": True}, "vanthu"),
                       ({"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, "vanthu"),
                       ({"presented_to": "bithu"}, "vanthu")]:
@@ -45,14 +45,17 @@ def test_assigned_work_grants_and_finished_work_revokes(people):
     services.complete(handle, data={"outcome": "done"}, actor=p["cv"])
     report = open_task(instance)
     assert perms(p["cv"], instance) == ["view_processinstance"]  # the next task is theirs too
-    services.complete(report, data={"reply": "x"}, actor=p["cv"])
+    services.complete(report, data={"report": "x"}, actor=p["cv"])
+    close = open_task(instance)
+    assert perms(p["bithu"], close) == ["change_task", "view_task"]  # back to the leader who assigned it
+    services.complete(close, data={}, actor=p["bithu"])
     assert not TaskUserObjectPermission.objects.exists()
     assert not ProcessInstanceUserObjectPermission.objects.exists()
 
 
 def test_claim_unclaim_and_reassign_move_the_grants(people):
     p = people
-    instance = services.start("incoming_document", actor=p["vanthu"])
+    instance = services.start("incoming_document", actor=p["vanthu"], body="dang_uy_xa")
     receive = open_task(instance)
     assert perms(p["vanthu"], receive) == []  # offered to the role, through the candidate_group column
 

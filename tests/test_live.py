@@ -9,20 +9,27 @@ from engine.models import ProcessInstance, Task, TaskStatus
 
 STEPS = [
     ({"valid": True}, "vanthu"),
-    ({"urgency": "khan", "arrival_number": 7, "organ_name": "Tỉnh ủy", "subject": "Công văn"}, "vanthu"),
+    ({"urgency": "khan", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, "vanthu"),
     ({"presented_to": "bithu"}, "vanthu"),
-    ({"lead_handler": "cv", "co_handlers": ["cv2"], "deadline": "2030-12-06"}, "bithu"),
+    ({"lead_handler": "cv", "deadline": "2030-12-06"}, "bithu"),
     ({"outcome": "reassign", "reassign_reason": "Không thuộc lĩnh vực"}, "cv"),
     ({"lead_handler": "cv2", "deadline": "2030-12-09"}, "bithu"),
     ({"outcome": "done"}, "cv2"),
-    ({"reply": "Đã xử lý"}, "cv2"),
+    ({"report": "Đã xử lý"}, "cv2"),
+    ({"conclusion": "Xong"}, "bithu"),
 ]
 
 
 @pytest.fixture
-def people(make_user, catalog_deployed):
+def people(make_user, catalog_deployed, party_office):
     return {"vanthu": make_user("vanthu", "van_thu"), "bithu": make_user("bithu", "lanh_dao"),
             "cv": make_user("cv", "chuyen_vien"), "cv2": make_user("cv2", "chuyen_vien")}
+
+
+def stable(data: dict) -> dict:
+    """Process data without what differs between two documents: their record and arrival number."""
+    volatile = {"document_id", "arrival_number", "arrived_at", "receipt", "registration"}
+    return {key: value for key, value in data.items() if key not in volatile}
 
 
 def open_task(instance_id) -> Task:
@@ -36,7 +43,8 @@ def run_through(people, settings, monkeypatch, size: int):
     loads = []
     original = state.load
     monkeypatch.setattr(state, "load", lambda *args: loads.append(1) or original(*args))
-    instance = services.start("incoming_document", actor=people["vanthu"], data={"subject": "Công văn"})
+    instance = services.start("incoming_document", actor=people["vanthu"], body="dang_uy_xa",
+                              data={"subject": "Công văn"})
     for data, who in STEPS:
         services.complete(open_task(instance.pk), data=data, actor=people[who])
     monkeypatch.setattr(state, "load", original)
@@ -50,7 +58,7 @@ def test_a_live_workflow_gives_the_same_process_as_reloading(people, settings, m
     kept, loads_on = run_through(people, settings, monkeypatch, size=256)
     assert (loads_off, loads_on) == (len(STEPS), 0)  # every step reloaded / none did
     assert kept.status == reloaded.status == "completed"
-    assert state.as_dict(kept.state)["data"] == state.as_dict(reloaded.state)["data"]
+    assert stable(state.as_dict(kept.state)["data"]) == stable(state.as_dict(reloaded.state)["data"])
     assert (list(kept.tasks.order_by("created_at").values_list("bpmn_id", "status"))
             == list(reloaded.tasks.order_by("created_at").values_list("bpmn_id", "status")))
 
@@ -58,7 +66,8 @@ def test_a_live_workflow_gives_the_same_process_as_reloading(people, settings, m
 @pytest.mark.django_db(transaction=True)
 def test_steps_run_on_the_kept_workflow_and_match_what_is_stored(people, settings):
     settings.ENGINE = {**settings.ENGINE, "LIVE_WORKFLOWS": 256}
-    instance = services.start("incoming_document", actor=people["vanthu"], data={"subject": "Công văn"})
+    instance = services.start("incoming_document", actor=people["vanthu"], body="dang_uy_xa",
+                              data={"subject": "Công văn"})
     for data, who in STEPS[:4]:
         services.complete(open_task(instance.pk), data=data, actor=people[who])
         row = ProcessInstance.objects.get(pk=instance.pk)
@@ -71,7 +80,8 @@ def test_steps_run_on_the_kept_workflow_and_match_what_is_stored(people, setting
 @pytest.mark.django_db(transaction=True)
 def test_a_step_elsewhere_makes_the_kept_workflow_stale(people, settings):
     settings.ENGINE = {**settings.ENGINE, "LIVE_WORKFLOWS": 256}
-    instance = services.start("incoming_document", actor=people["vanthu"], data={"subject": "Công văn"})
+    instance = services.start("incoming_document", actor=people["vanthu"], body="dang_uy_xa",
+                              data={"subject": "Công văn"})
     row = ProcessInstance.objects.get(pk=instance.pk)
     stale = live.take(row.pk, row.revision, row.definition_id)
     services.complete(open_task(instance.pk), data={"valid": True}, actor=people["vanthu"])
@@ -85,7 +95,8 @@ def test_a_step_elsewhere_makes_the_kept_workflow_stale(people, settings):
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_step_leaves_nothing_behind(people, settings):
     settings.ENGINE = {**settings.ENGINE, "LIVE_WORKFLOWS": 256}
-    instance = services.start("incoming_document", actor=people["vanthu"], data={"subject": "Công văn"})
+    instance = services.start("incoming_document", actor=people["vanthu"], body="dang_uy_xa",
+                              data={"subject": "Công văn"})
     services.complete(open_task(instance.pk), data={"valid": True}, actor=people["vanthu"])
     with pytest.raises(InvalidData):
         services.complete(open_task(instance.pk), data={"urgency": "không rõ"}, actor=people["vanthu"])

@@ -242,16 +242,16 @@ def test_boundary_events_and_call_activities_survive_compaction(deploy_bpmn, mak
     assert instance.status == InstanceStatus.COMPLETED
 
 
-def test_state_round_trips_at_every_step(catalog_deployed, make_user):
+def test_state_round_trips_at_every_step(catalog_deployed, make_user, party_office):
     """Save/restore after each step gives the same state (SpiffWorkflow's save_restore check)."""
     users = {name: make_user(name, role) for name, role in
              [("vanthu", "van_thu"), ("bithu", "lanh_dao"), ("cv", "chuyen_vien")]}
-    instance = services.start("incoming_document", actor=users["vanthu"])
+    instance = services.start("incoming_document", actor=users["vanthu"], body=party_office)
     script = [({"valid": True}, "vanthu"),
               ({"urgency": "thuong", "organ_name": "Tỉnh ủy", "subject": "Công văn"}, "vanthu"),
               ({"presented_to": "bithu"}, "vanthu"),
              ({"lead_handler": "cv", "deadline": "2030-12-06"}, "bithu"), ({"outcome": "done"}, "cv"),
-             ({"reply": "ok"}, "cv")]
+             ({"report": "ok"}, "cv"), ({"conclusion": "ok"}, "bithu")]
     for data, who in script:
         instance.refresh_from_db()
         info = steps.info_of(instance.definition_id)

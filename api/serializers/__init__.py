@@ -151,6 +151,9 @@ class TaskFormSerializer(serializers.Serializer):
     people = serializers.DictField(
         child=serializers.URLField(),
         help_text=_("For each field that names people, the address that lists whom it may name."))
+    units = serializers.DictField(
+        child=serializers.ListField(child=serializers.DictField()),
+        help_text=_("For each field that names units, the units of the task's body it may name: code and name."))
 
 
 class TaskDetailSerializer(TaskSerializer):

@@ -14,14 +14,16 @@ from documents.models import (
     DocumentType,
     NumberEntry,
     Register,
+    full_number,
 )
 
 
 class DocumentSerializer(serializers.ModelSerializer):
     number = serializers.SerializerMethodField(help_text=_("Number and notation as printed, e.g. 132-CV/TU."))
     document_type: "serializers.SlugRelatedField[DocumentType]" = serializers.SlugRelatedField(
-        slug_field="code", read_only=True)
-    register: "serializers.PrimaryKeyRelatedField[Register]" = serializers.PrimaryKeyRelatedField(read_only=True)
+        slug_field="code", read_only=True, allow_null=True)
+    register: "serializers.PrimaryKeyRelatedField[Register]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("None until it is registered (and for a document returned)."))
     content_open = serializers.SerializerMethodField(
         help_text=_("Whether the caller may open its files and its process data."))
 
@@ -30,11 +32,12 @@ class DocumentSerializer(serializers.ModelSerializer):
         fields = ["id", "direction", "body", "register", "number", "code_number", "code_notation", "issued_date",
                   "organ_name", "organ_id", "document_type", "subject", "signer_competence", "signer_position",
                   "signer_name", "recipients", "urgency", "confidentiality", "page_amount", "description",
-                  "arrival_number", "arrival_date", "due_date", "status", "created_at", "content_open"]
+                  "arrival_number", "arrival_date", "due_date", "lead_unit", "co_units", "status", "created_at",
+                  "content_open"]
         read_only_fields = fields
 
     def get_number(self, document) -> str:
-        return "/".join(part for part in (document.code_number, document.code_notation) if part)
+        return full_number(document.code_number, document.code_notation)
 
     def get_content_open(self, document) -> bool:
         return bool(self.context.get("content_open", {}).get(document.pk, False))

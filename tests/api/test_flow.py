@@ -3,8 +3,8 @@
 from engine import audit
 from engine.models import ProcessInstance
 
-REGISTER = {"urgency": "khan", "organ_name": "Tỉnh ủy", "code_notation": "132-CV/TU",
-            "subject": "V/v triển khai ứng dụng Sổ tay đảng viên điện tử", "arrival_number": 457}
+REGISTER = {"urgency": "khan", "organ_name": "Tỉnh ủy", "code_number": "132", "code_notation": "CV/TU",
+            "subject": "V/v triển khai ứng dụng Sổ tay đảng viên điện tử"}
 
 
 def open_task(client, instance_id=None):
@@ -49,34 +49,38 @@ def test_incoming_document_through_the_api(client_of):
                              "instructions": "Ban Xây dựng Đảng chủ trì"})
     handle = open_task(chuyenvien, instance["id"])
     assert handle["due_at"].startswith("2030-12-06T17:00:00")
+    cooperate = open_task(chuyenvien2, instance["id"])  # the co-handler has a task of her own
+    assert (cooperate["bpmn_id"], cooperate["assignee"]) == ("cooperate", "chuyenvien2")
+    complete(chuyenvien2, cooperate, {"opinion": "Đề nghị bổ sung số liệu"})
     complete(chuyenvien, handle, {"outcome": "reassign", "reassign_reason": "Không thuộc lĩnh vực"})
     complete(bithu, open_task(bithu, instance["id"]), {"lead_handler": "chuyenvien2", "deadline": "2030-12-09"})
     complete(chuyenvien2, open_task(chuyenvien2, instance["id"]), {"outcome": "done", "result_summary": "Đã xử lý"})
-    complete(chuyenvien2, open_task(chuyenvien2, instance["id"]), {"reply": "15-CV/ĐU"})
+    complete(chuyenvien2, open_task(chuyenvien2, instance["id"]), {"report": "Đã trả lời bằng 15-CV/ĐU"})
+    complete(bithu, open_task(bithu, instance["id"]), {"conclusion": "Hoàn thành"})
 
     final = bithu.get(f"/api/v1/process-instances/{instance['id']}/").json()  # the leader supervises
     assert final["status"] == "completed"
-    assert [s["bpmn_id"] for s in final["completed_steps"]] == ["receive", "register", "present", "assign", "handle",
-                                                               "assign", "handle", "report"]
-    assert final["data"]["reply"] == "15-CV/ĐU"
+    assert [s["bpmn_id"] for s in final["completed_steps"]] == ["receive", "register", "present", "assign", "cooperate",
+                                                               "handle", "reassign", "handle", "report", "close"]
+    assert final["data"]["arrival_number"] == 1 and final["data"]["report"] == "Đã trả lời bằng 15-CV/ĐU"
     events = bithu.get(f"/api/v1/process-instances/{instance['id']}/events/?page_size=100").json()["results"]
-    assert [e["action"] for e in events][:2] == ["instance_started", "task_created"]
+    assert [e["action"] for e in events][:3] == ["instance_started", "document_received", "task_created"]
     assert events[-1]["action"] == "instance_completed"
     diagram = bithu.get(f"/api/v1/process-instances/{instance['id']}/diagram/").json()
-    assert 'id="incoming_document"' in diagram["bpmn"] and diagram["states"]["report"] == "completed"
-    assert ProcessInstance.objects.get(pk=instance["id"]).revision == 9
+    assert 'id="incoming_document"' in diagram["bpmn"] and diagram["states"]["close"] == "completed"
+    assert ProcessInstance.objects.get(pk=instance["id"]).revision == 11
     assert audit.verify() == []
 
 
 def test_the_worklist_filters_and_orders(client_of):
     vanthu = client_of("vanthu")
-    for urgency in ("thuong", "hoa_toc", "khan"):
+    for number, urgency in enumerate(("thuong", "thuong_khan", "khan"), start=1):
         started = vanthu.post("/api/v1/process-definitions/incoming_document/start/", {"data": {}}, format="json")
         instance_id = started.json()["id"]
         complete(vanthu, open_task(vanthu, instance_id), {"valid": True})
-        complete(vanthu, open_task(vanthu, instance_id), {**REGISTER, "urgency": urgency})
+        complete(vanthu, open_task(vanthu, instance_id), {**REGISTER, "urgency": urgency, "code_number": str(number)})
     by_priority = vanthu.get("/api/v1/tasks/?ordering=priority").json()["results"]
-    assert [t["priority"] for t in by_priority] == [3, 1, 0]
+    assert [t["priority"] for t in by_priority] == [2, 1, 0]
     assert vanthu.get("/api/v1/tasks/?priority=2").json()["count"] == 1
     assert vanthu.get("/api/v1/tasks/?scope=mine").json()["count"] == 0
     assert vanthu.get("/api/v1/tasks/?scope=group&process=incoming_document").json()["count"] == 3

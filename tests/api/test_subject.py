@@ -34,12 +34,13 @@ def test_the_register_form_names_what_every_following_task_is_about(client_of):
 
 def test_the_worklist_searches_subject_sender_and_number(client_of):
     vanthu = client_of("vanthu")
-    for subject, organ, notation in (("V/v triển khai Sổ tay đảng viên điện tử", "Tỉnh ủy", "132-CV/TU"),
-                                     ("V/v báo cáo kết quả thu đảng phí", "Ban Tổ chức Tỉnh ủy", "45-CV/BTCTU")):
+    documents = (("V/v triển khai Sổ tay đảng viên điện tử", "Tỉnh ủy", "132", "CV/TU"),
+                 ("V/v báo cáo kết quả thu đảng phí", "Ban Tổ chức Tỉnh ủy", "45", "CV/BTCTU"))
+    for subject, organ, number, notation in documents:
         instance = vanthu.post(START, {"data": {}}, format="json").json()
         complete(vanthu, open_task(vanthu, instance["id"]), {"valid": True})
         complete(vanthu, open_task(vanthu, instance["id"]), {**REGISTER, "subject": subject, "organ_name": organ,
-                                                            "code_notation": notation})
+                                                            "code_number": number, "code_notation": notation})
 
     def found(words):
         return [t["subject"] for t in vanthu.get("/api/v1/tasks/", {"search": words}).json()["results"]]

@@ -85,7 +85,7 @@ def test_a_duplicate_number_notation_and_issuer_is_refused_with_the_appendix_vi_
     twin = incoming(number="132", notation="CV/TU", organ="tỉnh ủy nghệ an")
     with pytest.raises(InvalidData) as refused:
         records.register_incoming(twin)
-    assert "132/CV/TU" in str(refused.value.message) and "code_notation" in refused.value.errors
+    assert "132-CV/TU" in str(refused.value.message) and "code_notation" in refused.value.errors
     assert twin.arrival_number is None
     # the same notation from another issuer is another document
     assert records.register_incoming(incoming(number="132", notation="CV/TU", organ="Huyện ủy")).arrival_number == 2

@@ -1,4 +1,4 @@
-"""The form files: all six incoming-document forms, complete and checked when they are read."""
+"""The form files: all ten incoming-document forms, complete and checked when they are read."""
 
 import json
 import re
@@ -9,10 +9,10 @@ from forms import registry
 from forms.registry import FormDefinitionError
 
 INCOMING = {"incoming_receive", "incoming_register", "incoming_present", "incoming_assign", "incoming_handle",
-            "incoming_report"}
+            "incoming_report", "incoming_distribute", "incoming_cooperate", "incoming_reassign", "incoming_close"}
 
 
-def test_the_six_forms_of_the_incoming_document_are_listed():
+def test_the_ten_forms_of_the_incoming_document_are_listed():
     assert registry.keys() == INCOMING
 
 

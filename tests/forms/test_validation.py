@@ -13,15 +13,23 @@ VALID = {
     "incoming_receive": [{"valid": True}, {"valid": False, "reject_reason": "Sai nơi nhận", "wrong_recipient": True}],
     "incoming_register": [
         {"organ_name": "Tỉnh ủy", "subject": "V/v triển khai Sổ tay đảng viên điện tử", "urgency": "khan"},
-        {"organ_name": "UBND tỉnh", "subject": "V/v ...", "urgency": "hoa_toc", "arrival_number": 12,
-         "arrival_date": "2026-12-01", "issued_date": "2026-11-30", "code_notation": "15/QĐ-UBND",
-         "type_name": "Quyết định", "signer": "Nguyễn Văn A", "page_amount": 3, "description": ""}],
+        {"organ_name": "UBND tỉnh", "subject": "V/v ...", "urgency": "hoa_toc", "code_number": "15",
+         "issued_date": "2026-11-30", "code_notation": "QĐ-UBND", "document_type": "quyet_dinh",
+         "type_name": "Quyết định", "signer": "Nguyễn Văn A", "page_amount": 3, "description": "",
+         "confidentiality": "mat"}],
     "incoming_present": [{"presented_to": "bithu"}, {"presented_to": "phobithu", "note": "Văn bản khẩn"}],
     "incoming_assign": [{"lead_handler": "chuyenvien", "deadline": "2030-12-07"},
                         {"lead_handler": "chuyenvien", "co_handlers": ["chuyenvien2", "truongbanxdd"],
-                         "deadline": "2030-12-07", "instructions": "Ban Xây dựng Đảng chủ trì"}],
+                         "deadline": "2030-12-07", "instructions": "Ban Xây dựng Đảng chủ trì"},
+                        {"lead_unit": "ban_xay_dung_dang", "co_units": ["van_phong_dang_uy"], "reply_required": True}],
+    "incoming_reassign": [{"lead_handler": "chuyenvien2"},
+                          {"lead_unit": "ban_xay_dung_dang", "deadline": "2030-12-09"}],
+    "incoming_distribute": [{"lead_handler": "chuyenvien"}, {"lead_handler": "chuyenvien", "note": "Ưu tiên"}],
+    "incoming_cooperate": [{"opinion": "Nhất trí"}],
+    "incoming_close": [{}, {"conclusion": "Hoàn thành"}],
     "incoming_handle": [{"outcome": "done"}, {"outcome": "reassign", "reassign_reason": "Không đúng lĩnh vực"},
-                        {"outcome": "done", "result_summary": "Đã trả lời bằng Công văn 15-CV/ĐU"}],
+                        {"outcome": "done", "result_summary": "Đã trả lời bằng Công văn 15-CV/ĐU",
+                         "reply_document_id": "2e3d08ce-867a-47b4-9d58-40291ec71efa"}],
     "incoming_report": [{}, {"reply": "15-CV/ĐU", "report": "Đã trả lời"}],
 }
 
@@ -39,11 +47,11 @@ INVALID = [
         "extra": ["Trường này không có trong biểu mẫu."],
     }),
     ("incoming_register", {"organ_name": "Tỉnh ủy", "subject": "x" * 501, "urgency": "thuong",
-                           "issued_date": "30/11/2026", "arrival_number": "12", "arrival_date": "2026-02-30"}, {
+                           "issued_date": "30/11/2026", "arrival_number": 12, "confidentiality": "mật"}, {
         "subject": ["Tối đa 500 ký tự."],
         "issued_date": ["Phải đúng định dạng ngày (YYYY-MM-DD)."],
-        "arrival_date": ["Phải đúng định dạng ngày (YYYY-MM-DD)."],
-        "arrival_number": ["Phải là một số nguyên."],
+        "arrival_number": ["Trường này không có trong biểu mẫu."],  # the register gives it
+        "confidentiality": ["Phải là một trong: Không mật, Mật, Tối mật, Tuyệt mật."],
     }),
     ("incoming_present", {"presented_to": "bí thư; drop"},
      {"presented_to": ["Tên đăng nhập chỉ gồm chữ, số và các ký tự . @ + - _"]}),
@@ -57,9 +65,13 @@ INVALID = [
      {"co_handlers": ["Phải là một danh sách."]}),
     ("incoming_assign", {"lead_handler": "cv", "deadline": "2030-12-07", "co_handlers": [f"cv{n}" for n in range(21)]},
      {"co_handlers": ["Tối đa 20 mục."]}),
-    ("incoming_assign", {"co_handlers": ["cv", "c v"]},
-     {"lead_handler": ["Trường này là bắt buộc."], "deadline": ["Trường này là bắt buộc."],
-      "co_handlers/1": ["Tên đăng nhập chỉ gồm chữ, số và các ký tự . @ + - _"]}),
+    ("incoming_assign", {"co_handlers": ["cv", "c v"], "lead_unit": "ban xdd", "co_units": ["", 1]},
+     {"co_handlers/1": ["Tên đăng nhập chỉ gồm chữ, số và các ký tự . @ + - _"],
+      "lead_unit": ["Chọn một đơn vị trong danh sách."], "co_units/0": ["Trường này là bắt buộc."],
+      "co_units/1": ["Phải là một chuỗi ký tự."]}),
+    ("incoming_handle", {"outcome": "done", "reply_document_id": "15-CV/ĐU"},
+     {"reply_document_id": ["Phải đúng định dạng mã định danh (UUID)."]}),
+    ("incoming_cooperate", {"opinion": " "}, {"opinion": ["Trường này là bắt buộc."]}),
     ("incoming_handle", {"outcome": "reassign"}, {"reassign_reason": ["Trường này là bắt buộc."]}),
     ("incoming_handle", {"outcome": "xong"},
      {"outcome": ["Phải là một trong: Đã giải quyết, Đề nghị giao người khác."]}),
@@ -101,9 +113,8 @@ def test_a_deadline_in_the_past_is_refused_but_today_is_not():
 
 def test_the_messages_follow_the_users_language():
     with translation.override("en"), pytest.raises(InvalidData) as raised:
-        validation.validate("incoming_assign", {"deadline": "tomorrow"})
-    assert raised.value.errors == {"lead_handler": ["This field is required."],
-                                   "deadline": ["Must be a valid date (YYYY-MM-DD)."]}
+        validation.validate("incoming_distribute", {"note": 3})
+    assert raised.value.errors == {"lead_handler": ["This field is required."], "note": ["Must be a text."]}
 
 
 def test_an_unknown_form_is_refused():

@@ -4,6 +4,7 @@ unsigned one (a scan) is neither: the clerk looks at it and decides."""
 
 import pytest
 
+from documents.models import Document, HandlingStatus
 from engine import inspection, services
 from engine.exceptions import InvalidData
 from engine.models import InstanceStatus, Notification, ProcessInstance, Task, TaskStatus
@@ -43,7 +44,9 @@ def assert_returned_unregistered(instance, report, clerk):
     assert instance.status == InstanceStatus.COMPLETED
     assert not Task.objects.filter(instance=instance).exists()  # never reached receive, let alone register
     data = inspection.workflow_of(instance).data
-    assert data["status"] == "returned" and data["valid"] is False
+    assert data["valid"] is False
+    document = Document.objects.get(pk=data["document_id"])
+    assert (document.status, document.arrival_number) == (HandlingStatus.RETURNED, None)
     assert data["signature_check"] == {**data["signature_check"], "checked": True, "valid": False,
                                        "verdict": "invalid", "verification_id": report.pk}
     assert data["reject_reason"].startswith("Chữ ký số không hợp lệ.")
@@ -110,7 +113,8 @@ def test_an_unsigned_pdf_goes_to_the_clerk_who_decides(clerk, trusted, party_doc
         instance.refresh_from_db()
         assert instance.status == InstanceStatus.COMPLETED
         data = inspection.workflow_of(instance).data
-        assert (data["status"], data["reject_reason"]) == ("returned", "Bản quét không rõ chữ ký, con dấu.")
+        assert data["reject_reason"] == "Bản quét không rõ chữ ký, con dấu."
+        assert Document.objects.get(pk=data["document_id"]).status == HandlingStatus.RETURNED
     assert not Notification.objects.filter(instance=instance, kind="signature_invalid").exists()
 
 
