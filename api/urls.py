@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from .views.auth import TokenView
 from .views.definitions import DefinitionViewSet
 from .views.documents import DocumentViewSet, GrantViewSet, RegisterViewSet
+from .views.exchange import DocumentDeliveriesView, OutboxViewSet, PacketView
 from .views.incidents import IncidentViewSet
 from .views.instances import InstanceViewSet
 from .views.messages import MessageView
@@ -25,11 +26,14 @@ router.register("signing/verifications", VerificationViewSet, basename="signing-
 router.register("signing/files", FileViewSet, basename="signing-file")
 router.register("signing/certificates", CertificateViewSet, basename="signing-certificate")
 router.register("signing/requests", SignatureRequestViewSet, basename="signing-request")
+router.register("exchange/outbox", OutboxViewSet, basename="exchange-outbox")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/auth/token/", TokenView.as_view(), name="token"),
     path("api/v1/messages/", MessageView.as_view(), name="messages"),
+    path("api/v1/exchange/packets/", PacketView.as_view(), name="exchange-packets"),
+    path("api/v1/documents/<uuid:id>/deliveries/", DocumentDeliveriesView.as_view(), name="document-deliveries"),
     path("api/v1/", include(router.urls)),
 ]

@@ -671,6 +671,46 @@ def parse(packet: bytes | str, *, today: date | None = None) -> DocumentPacket |
                           signed=header.child("Signature") is not None, problems=problems, today=today or _today())
 
 
+@dataclass(frozen=True)
+class RefusalTarget:
+    """What a refusal can name of a document packet that did not read: the document (its sender,
+    "number/notation", issue date and DocumentId) and the organisations it was addressed to."""
+
+    response_for: ResponseFor
+    recipients: tuple[str, ...]
+
+
+def refusal_target(packet: bytes | str) -> RefusalTarget | None:
+    """Read, leniently, whom a "02 refused" status packet about ``packet`` answers: None when the XML
+    does not read, when it is a status packet (a status is never answered with a status), or when it
+    names no document (no DocumentId, nor the parts to make one)."""
+    if isinstance(packet, str):
+        packet = packet.encode()
+    problems = _Problems()
+    root = _read_xml(packet, problems)
+    if root is None:
+        return None
+    elements = [element for element in root.iter() if isinstance(element.tag, str)]
+    if any(_local(element.tag) in ("Status", "StatusCode") for element in elements):
+        return None
+    header = next((element for element in elements if _local(element.tag) == "MessageHeader"), None)
+    if header is None:
+        return None
+    node = _Node(header, "MessageHeader", problems)
+    sender, code, promulgation = node.child("From"), node.child("Code"), node.child("PromulgationInfo")
+    organ_id = sender.text("OrganId") if sender else ""
+    number, notation = (code.text("CodeNumber"), code.text("CodeNotation")) if code else ("", "")
+    issued = _parse_date(promulgation.text("PromulgationDate")) if promulgation else None
+    document_id = node.text("DocumentId")
+    if not document_id and organ_id and issued and number and notation:
+        document_id = make_document_id(organ_id, issued, number, notation)
+    if not document_id:
+        return None
+    recipients = tuple(dict.fromkeys(organ for to in node.children("To") if (organ := to.text("OrganId"))))
+    return RefusalTarget(ResponseFor(organ_id=organ_id, code="/".join(part for part in (number, notation) if part),
+                                     promulgation_date=issued, document_id=document_id), recipients)
+
+
 #: Deeper nesting is refused: no real packet comes near it, and it bounds the work on a hostile one.
 MAX_DEPTH = 256
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)

@@ -49,6 +49,9 @@ OBJECT_OPERATIONS = [
     ("get", "/api/v1/registers/{id}/", "document"),
     ("get", "/api/v1/registers/{id}/entries/", "document"),
     ("get", "/api/v1/registers/{id}/report/", "document"),
+    ("get", "/api/v1/documents/{id}/deliveries/", "document"),
+    # The exchange's outbox is for process administrators: its cases are in tests/exchange/test_api.py.
+    ("post", "/api/v1/exchange/outbox/{id}/retry/", "exchange"),
 ]
 SIGNING_ID = "00000000-0000-4000-8000-000000000001"
 BODIES = {"reason": "thử", "version": 1, "data": {"valid": True}, "assignee": None}
@@ -105,7 +108,7 @@ def test_outsiders_reach_nothing(client_of, world, username, target):
     ids = {"instance": instance_id, "task": task_id, "incident": 1, "notification": notice_id}
     checked = 0
     for method, path, kind in OBJECT_OPERATIONS:
-        if kind in ("definition", "signing", "document"):
+        if kind in ("definition", "signing", "document", "exchange"):
             continue
         response = getattr(client, method)(path.format(id=ids[kind]), None if method == "get" else BODIES,
                                            format="json")
@@ -154,7 +157,8 @@ def test_anonymous_reaches_nothing(anonymous, world):
     for method, path, kind in OBJECT_OPERATIONS:
         target = {"instance": world["instance"], "task": world["task"], "incident": 1,
                   "definition": "incoming_document",
-                  "signing": SIGNING_ID, "notification": world["notification"], "document": SIGNING_ID}
+                  "signing": SIGNING_ID, "notification": world["notification"], "document": SIGNING_ID,
+                  "exchange": SIGNING_ID}
         url = path.format(id=target[kind], key=target["definition"])
         body = None if method == "get" else BODIES
         assert getattr(anonymous, method)(url, body, format="json").status_code == 401, (method, path)

@@ -1,0 +1,63 @@
+"""Shapes of the exchange's API (``api.views.exchange``): what a peer is answered when it posts a
+packet, a document's deliveries as the sender's register shows them, the outbox for administrators."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from documents.models import Document
+from exchange import deliveries
+from exchange.models import Delivery, DeliveryEvent, OutboxPacket, Peer
+
+
+class PacketDocumentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text=_("The incoming document filed for the packet."))
+    body = serializers.CharField(help_text=_("The receiving body."))
+
+
+class PacketReceiptSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(["accepted", "duplicate", "recorded"], help_text=_(
+        "accepted: filed now; duplicate: this DocumentId was filed before, nothing was filed again; "
+        "recorded: a status packet was recorded."))
+    kind = serializers.ChoiceField(["document", "status"])
+    document_id = serializers.CharField(source="exchange_id", help_text=_("The edXML DocumentId."))
+    status_code = serializers.CharField(allow_blank=True)
+    documents = PacketDocumentSerializer(many=True)
+
+
+class DeliveryEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryEvent
+        fields = ["status", "description", "staff", "at"]
+        read_only_fields = fields
+
+
+class DocumentDeliverySerializer(serializers.ModelSerializer):
+    route = serializers.SerializerMethodField(help_text=_("local: a body of this system; packet: through a peer."))
+    peer: "serializers.SlugRelatedField[Peer]" = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    history = serializers.SerializerMethodField(help_text=_("What happened, in order."))
+
+    class Meta:
+        model = Delivery
+        fields = ["organ_id", "organ_name", "route", "body", "peer", "status", "reason", "created_at", "updated_at",
+                  "history"]
+        read_only_fields = fields
+
+    def get_route(self, delivery) -> str:
+        return "local" if delivery.body else "packet"
+
+    @extend_schema_field(DeliveryEventSerializer(many=True))
+    def get_history(self, delivery) -> list:
+        return list(DeliveryEventSerializer(deliveries.history(delivery), many=True).data)
+
+
+class OutboxPacketSerializer(serializers.ModelSerializer):
+    peer: "serializers.SlugRelatedField[Peer]" = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    document_id = serializers.CharField(source="exchange_id", read_only=True, help_text=_("The edXML DocumentId."))
+    document: "serializers.PrimaryKeyRelatedField[Document]" = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = OutboxPacket
+        fields = ["id", "kind", "status_code", "document_id", "document", "peer", "body", "state", "attempts",
+                  "max_attempts", "next_attempt_at", "last_error", "answer_status", "created_at", "delivered_at"]
+        read_only_fields = fields
