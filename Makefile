@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test bench check
+.PHONY: install run test bench check assets
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ test: install
 bench: install
 	$(PY) -m bench
 
+# The pages' browser code (htmx, the bpmn-js viewer, axe-core for the browser tests) from the npm
+# versions pinned in package-lock.json, built into web/static/web/vendor/ (committed: `make run` and
+# CI need no Node). Needs Node and npm.
+assets:
+	npm ci --no-audit --no-fund
+	npm run build
+
 # Django's system checks, the import contracts (docs/ARCHITECTURE.md), ruff and mypy: all must be clean.
 check: install
 	$(PY) manage.py check --fail-level WARNING
@@ -39,7 +46,7 @@ check: install
 # Needs GNU gettext (xgettext, msgmerge, msgfmt: `apt-get install gettext`). Translate what it
 # reports untranslated or fuzzy (and drop the fuzzy flag), run it again, commit both files;
 # tests/test_translations.py checks all of this. A new app with messages goes into I18N_APPS.
-I18N_APPS := engine processes directory forms signing documents exchange api web
+I18N_APPS := engine processes directory forms signing documents exchange api web operations
 I18N_CATALOGS = $(wildcard $(I18N_APPS:%=%/locale/vi/LC_MESSAGES/django.po))
 
 .PHONY: messages
