@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django_guid.integrations import CeleryIntegration
 
 from .var import SECRET_KEY_FILE, VAR_DIR
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "django_guid",
     "engine",
     "processes",
     "directory",
@@ -63,9 +65,14 @@ INSTALLED_APPS = [
     "exchange",
     "api",
     "web",
+    "django_otp",  # web: the second factor at sign-in (TOTP devices)
+    "django_otp.plugins.otp_totp",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # operations: requests by view and status
+    "django_guid.middleware.guid_middleware",  # operations: the request id of log lines and jobs
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,9 +80,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # web: request.user.is_verified() after the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "api.middleware.RefuseNulInQuery",
+    "csp.middleware.CSPMiddleware",  # web: the pages' Content-Security-Policy (below)
+    "django_htmx.middleware.HtmxMiddleware",  # web: request.htmx for the pages' partial updates
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context.header",  # web: the signed-in person and their unread notices, read lazily
             ],
         },
     },
@@ -201,6 +213,8 @@ CELERY_BEAT_SCHEDULE = {
     # Certificates to renew, announced each morning (signing/notices.py).
     "signing-announce-expiring": {"task": "signing.announce_expiring_certificates",
                                   "schedule": crontab(hour=7, minute=0)},
+    # Exchange packets whose wake-up was lost or whose worker died (exchange/outbox.py).
+    "exchange-sweep-outbox": {"task": "exchange.sweep_outbox", "schedule": 30.0},
 }
 
 # --- Engine ---------------------------------------------------------------------------------
@@ -214,6 +228,7 @@ ENGINE = {
     "JOB_RETRY_DELAY": float(os.environ.get("QUYTRINH_JOB_RETRY_DELAY", "5")),
     "ROLE_PAIRS": "directory.roles.role_pairs",
     "ROLE_HOLDERS": "directory.roles.holders",
+    "UNITS": "directory.units.units",
     "KNOWN_ROLES": "directory.roles.known_roles",
     "FORM_VALIDATOR": "forms.validation.validate_task",
     "KNOWN_FORMS": "forms.registry.keys",
@@ -228,6 +243,12 @@ SIGNING = {
     "TSA_URL": os.environ.get("QUYTRINH_TSA_URL", ""),
     "TSA_PKCS12": os.environ.get("QUYTRINH_TSA_PKCS12", ""),
     "TSA_SECRET_REF": os.environ.get("QUYTRINH_TSA_SECRET_REF", "QUYTRINH_SIGNING_DEMO_PASSWORD"),
+}
+
+# --- Document exchange (defaults and meaning in exchange/conf.py; docs/EXCHANGE.md) ----------
+EXCHANGE = {
+    "RETRY_BASE_SECONDS": float(os.environ.get("QUYTRINH_EXCHANGE_RETRY_SECONDS", "30")),
+    "MAX_ATTEMPTS": int(os.environ.get("QUYTRINH_EXCHANGE_MAX_ATTEMPTS", "12")),
 }
 
 # --- REST API ------------------------------------------------------------------------------
@@ -261,6 +282,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InstanceStatusEnum": "engine.models.InstanceStatus",
         "TaskStatusEnum": "engine.models.TaskStatus",
+        "DeliveryStatusEnum": "exchange.models.DeliveryStatus",
     },
 }
 API = {
@@ -271,10 +293,55 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line carries the request id (operations: django-guid); QUYTRINH_LOG_FORMAT=json: one JSON object a line.
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(correlation_id)s %(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger",
+                                   "correlation_id": "request_id"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if os.environ.get("QUYTRINH_LOG_FORMAT") == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"spiff": {"level": "WARNING"}},
 }
+
+# --- Staff pages (web/, docs/WEB.md) ----------------------------------------------------------
+LOGIN_URL = "web:sign_in"
+LOGIN_REDIRECT_URL = "web:worklist"
+# The pages run no inline script and no inline style: their code and data- attributes come from
+# 'self'. The admin and the API's Swagger page keep their own (they are not ours to change).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+WEB = {
+    # Sign-in: attempts per address and minute (as the API's QUYTRINH_LOGIN_RATE), and the lockout of
+    # an account after this many wrong passwords in a row, for this many minutes.
+    "SIGN_IN_RATE": int(os.environ.get("QUYTRINH_WEB_SIGN_IN_RATE", "10")),
+    "LOCKOUT_FAILURES": int(os.environ.get("QUYTRINH_WEB_LOCKOUT_FAILURES", "5")),
+    "LOCKOUT_MINUTES": int(os.environ.get("QUYTRINH_WEB_LOCKOUT_MINUTES", "15")),
+    # "Remember me" keeps the session this many days; without it the session ends with the browser.
+    "REMEMBER_DAYS": int(os.environ.get("QUYTRINH_WEB_REMEMBER_DAYS", "14")),
+    # Holders of these roles (comma-separated codes, e.g. bi_thu,chu_tich,van_thu) must sign in with a
+    # second factor (TOTP, django-otp); anyone may turn it on for themselves.
+    "SECOND_FACTOR_ROLES": env_list("QUYTRINH_WEB_2FA_ROLES", ""),
+}
+OTP_TOTP_ISSUER = "quytrinh"  # the name authenticator apps show for the account
 
 # --- Production hardening (applies whenever DEBUG is off and the site is served over HTTPS) --
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -287,3 +354,18 @@ if env_bool("HTTPS", False):
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Operations (operations/, docs/DEPLOY.md) ------------------------------------------------
+# Every log line of a request, and of the Celery jobs it queues, carries its request id: the
+# proxy's X-Request-ID, or a new one (django-guid; the log format is in LOGGING above).
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "INTEGRATIONS": [CeleryIntegration()],
+}
+OPERATIONS = {
+    # Defaults and meaning in operations/conf.py.
+    "METRICS_ALLOW": env_list("QUYTRINH_METRICS_ALLOW", "127.0.0.1/32,::1/128"),
+    "METRICS_TOKEN": os.environ.get("QUYTRINH_METRICS_TOKEN", ""),
+    "TIMER_LAG_LIMIT": float(os.environ.get("QUYTRINH_TIMER_LAG_LIMIT", "300")),
+    "BACKUP_DIR": Path(os.environ.get("QUYTRINH_BACKUP_DIR", VAR_DIR / "backups")),
+}

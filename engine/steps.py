@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import audit, conf, correlation, definitions, grants, handlers, live, projection, queueing, rows, state, waits
 from .exceptions import Conflict, EngineInvariantError, InstanceNotRunning, ScriptError
+from .metrics import STEP_SECONDS
 from .models import (
     AuditEvent,
     InstanceStatus,
@@ -141,7 +142,8 @@ class Step:
                 raise ScriptError(_("The process ran %(n)s tasks without reaching a wait state and was stopped.")
                                   % {"n": limit})
 
-        with handlers.context(lambda spiff_task: StepContext(self, spiff_task)):
+        with (STEP_SECONDS.labels(self.info.spec.name).time(),
+              handlers.context(lambda spiff_task: StepContext(self, spiff_task))):
             if first is not None:
                 first.run()
             workflow.refresh_timers()

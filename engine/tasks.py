@@ -3,12 +3,14 @@
 
 from celery import shared_task
 
-from . import jobs, timers
+from . import jobs, metrics, timers
 
 
 @shared_task(name="engine.run_job", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_job(job_id: str) -> str:
-    return jobs.run(job_id)
+    outcome = jobs.run(job_id)
+    metrics.JOB_RUNS.labels(outcome).inc()
+    return outcome
 
 
 @shared_task(name="engine.fire_timers", ignore_result=True)

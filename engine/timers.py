@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import audit, conf, steps
+from . import audit, conf, metrics, steps
 from .exceptions import EngineError
 from .failures import script_error
 from .models import Incident, InstanceStatus, ProcessInstance
@@ -32,6 +32,7 @@ def fire_due(*, limit: int | None = None, now=None) -> int:
                    .order_by("next_timer_at")[:limit])
         plans = []
         for instance in due:
+            metrics.TIMER_LATENESS_SECONDS.observe(max((now - instance.next_timer_at).total_seconds(), 0))
             try:  # nothing is written until steps.write, so a failure needs no savepoint
                 step = steps.Step.load(instance, actor=None, now=now)
                 step.run()
