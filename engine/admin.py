@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 
-from . import calendar
 from .models import (
     AuditEvent,
     CalendarDay,
@@ -71,7 +70,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     """Days off and working Saturdays the Government or the body announces; the engine re-reads
-    the calendar within a minute in every process (at once in this one)."""
+    the calendar at its next use in every process that shares the cache (``engine.calendar``)."""
 
     list_display = ("day", "kind", "name", "created_by")
     list_filter = ("kind",)
@@ -80,11 +79,6 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.created_by = obj.created_by or request.user
         super().save_model(request, obj, form, change)
-        calendar.invalidate()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        calendar.invalidate()
 
 
 @admin.register(LegalClock)

@@ -7,4 +7,5 @@ class EngineConfig(AppConfig):
     verbose_name = _("Process engine")
 
     def ready(self):
-        from . import builtin_handlers  # noqa: F401 - registers engine.notify and clock.*
+        # builtin_handlers registers engine.notify and clock.*; calendar listens for saved CalendarDays
+        from . import builtin_handlers, calendar  # noqa: F401

@@ -18,6 +18,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_data
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from . import conf
@@ -151,27 +155,41 @@ def localize(moment: datetime | date | str) -> datetime:
 
 # --- The configured calendar, with the administrators' corrections from the database --------
 
-_cached: tuple[float, Calendar] | None = None
+_cached: tuple[float, object, Calendar] | None = None
 _lock = threading.Lock()
 _TTL_SECONDS = 60.0
+#: The calendar's version in the shared cache (CACHE_URL): a change saved by one server or process is
+#: seen by every other at its next reading, not a minute later.
+VERSION_KEY = "engine:calendar:version"
 
 
 def current() -> Calendar:
-    """The calendar in force: settings plus ``CalendarDay`` rows, re-read at most every minute."""
+    """The calendar in force: settings plus ``CalendarDay`` rows, rebuilt when a change was saved
+    anywhere (the version in the shared cache moved) and at least every minute."""
     global _cached
+    version = cache.get(VERSION_KEY)
     with _lock:
-        if _cached is not None and _time.monotonic() - _cached[0] < _TTL_SECONDS:
-            return _cached[1]
+        if (_cached is not None and _cached[1] == version
+                and _time.monotonic() - _cached[0] < _TTL_SECONDS):
+            return _cached[2]
     calendar = _build()
     with _lock:
-        _cached = (_time.monotonic(), calendar)
+        _cached = (_time.monotonic(), version, calendar)
     return calendar
 
 
 def invalidate() -> None:
+    """Every process re-reads the calendar at its next use (a new version in the shared cache)."""
     global _cached
+    cache.set(VERSION_KEY, _time.time_ns(), timeout=None)
     with _lock:
         _cached = None
+
+
+@receiver([post_save, post_delete], sender=CalendarDay, dispatch_uid="engine.calendar.changed")
+def _changed(**kwargs) -> None:
+    """However a day was changed (admin page, bulk delete, code), once it is committed."""
+    transaction.on_commit(invalidate)
 
 
 def _build() -> Calendar:
