@@ -11,6 +11,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from engine.admin import ReadOnlyAdmin
+
 from . import outbox, peers
 from .models import InboxPacket, OutboxPacket, Peer
 
@@ -88,22 +90,13 @@ class PeerAdmin(SuperusersOnly, admin.ModelAdmin):
 
 
 @admin.register(OutboxPacket)
-class OutboxPacketAdmin(SuperusersOnly, admin.ModelAdmin):
+class OutboxPacketAdmin(SuperusersOnly, ReadOnlyAdmin):
     list_display = ("created_at", "kind", "status_code", "exchange_id", "peer", "state", "attempts", "next_attempt_at",
                     "answer_status")
     list_filter = ("state", "kind", "peer")
     search_fields = ("exchange_id", "last_error")
     exclude = ("packet",)
     actions = ("retry",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Retry the selected packets now"), permissions=["view"])
     def retry(self, request, queryset):
@@ -114,17 +107,8 @@ class OutboxPacketAdmin(SuperusersOnly, admin.ModelAdmin):
 
 
 @admin.register(InboxPacket)
-class InboxPacketAdmin(SuperusersOnly, admin.ModelAdmin):
+class InboxPacketAdmin(SuperusersOnly, ReadOnlyAdmin):
     list_display = ("received_at", "kind", "status_code", "exchange_id", "peer", "outcome")
     list_filter = ("outcome", "kind", "peer")
     search_fields = ("exchange_id", "sha256")
     exclude = ("packet",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -46,25 +46,23 @@ def back_to(request, fallback: str) -> str:
     return fallback
 
 
-@staff_page
-@require_POST
-def claim(request, pk):
+def _take_or_give_back(request, pk, act, done):
     task = denials.visible_or_404(request, access.actionable_tasks(request.user), pk=pk)
     try:
-        services.claim(task, actor=request.user)
-        messages.success(request, _("You took the task “%(name)s”.") % {"name": task.name})
+        act(task, actor=request.user)
+        messages.success(request, done % {"name": task.name})
     except QuytrinhError as err:
         messages.error(request, err.message)
     return redirect(back_to(request, reverse("web:worklist")))
+
+
+@staff_page
+@require_POST
+def claim(request, pk):
+    return _take_or_give_back(request, pk, services.claim, _("You took the task “%(name)s”."))
 
 
 @staff_page
 @require_POST
 def unclaim(request, pk):
-    task = denials.visible_or_404(request, access.actionable_tasks(request.user), pk=pk)
-    try:
-        services.unclaim(task, actor=request.user)
-        messages.success(request, _("You gave the task “%(name)s” back to the unit.") % {"name": task.name})
-    except QuytrinhError as err:
-        messages.error(request, err.message)
-    return redirect(back_to(request, reverse("web:worklist")))
+    return _take_or_give_back(request, pk, services.unclaim, _("You gave the task “%(name)s” back to the unit."))
