@@ -13,6 +13,9 @@ asks here. Built on ``engine.access`` (roles, participation, administrators).
 - A Tuyệt mật document's *subject* is shown only to whoever may open its content with a grant that
   shows the subject, and to the competent person; everyone else sees it as hidden.
 - Nothing confidential is forwarded to the handbook, e-mail or an export (``may_forward``).
+- A notice about a document (a reminder, an escalation) names it by its number only to people who
+  may see it, and never carries a confidential document's subject: the text is stored and outlives
+  a revoked grant (``notice_label``).
 - A register's report (its book, the follow-up report) lists an open register's documents without
   any confidential one, for whoever keeps, supervises or answers for its body's office; a secret
   register's report only for its clerks and its competent person (``may_report``,
@@ -26,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from engine import access, audit, conf
 
-from .models import ConfidentialGrant, Confidentiality, Document, DocumentProcess, Register
+from .models import ConfidentialGrant, Confidentiality, Document, DocumentProcess, Register, full_number
 
 CLERK_ROLE = "van_thu"
 HIDDEN_SUBJECT = "***"
@@ -101,6 +104,12 @@ def subject_for(user, document: Document) -> str:
     return document.subject if shows_subject(user, document) else HIDDEN_SUBJECT
 
 
+def listed_subject(document: Document) -> str:
+    """The subject a process handling the document shows in worklists, task and instance lists: one
+    text for everyone who sees the process, so a Tuyệt mật subject is hidden there for all."""
+    return HIDDEN_SUBJECT if document.confidentiality == Confidentiality.TUYET_MAT else document.subject
+
+
 def searchable_documents(user) -> QuerySet:
     """What a search may match on the subject: documents whose subject the user may see."""
     visible = visible_documents(user)
@@ -118,6 +127,19 @@ def may_grant(user, document: Document) -> bool:
 def may_forward(document: Document) -> bool:
     """Whether the document may leave for the handbook, e-mail or an export: never when confidential."""
     return not document.confidential
+
+
+def notice_label(user, document: Document) -> str:
+    """How a notice to ``user`` names ``document``: nothing for someone who may not see it; else its
+    number and arrival number, then its subject — or, when confidential, only its level: a notice's
+    text is stored as it was sent, so it must not depend on a grant that may be revoked later."""
+    if not visible_documents(user).filter(pk=document.pk).exists():
+        return ""
+    parts = [full_number(document.code_number, document.code_notation)]
+    if document.arrival_number:
+        parts.append(_("arrival no. %(number)s") % {"number": document.arrival_number})
+    parts.append(str(document.get_confidentiality_display()) if document.confidential else document.subject)
+    return " · ".join(part for part in parts if part)
 
 
 def may_report(user, register: Register) -> bool:

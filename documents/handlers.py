@@ -1,7 +1,9 @@
 """Service tasks the document office offers to BPMN (registered in ``DocumentsConfig.ready``).
 
 All are quick (inside the step's transaction: a step that fails takes back everything they did,
-numbers included) and find their document by ``document_id`` in the process data.
+numbers included) and find their document by ``document_id`` in the process data. Receiving and
+registering return ``listed_subject`` (``access.listed_subject``), which the procedure shows as its
+subject in lists: a Tuyệt mật subject never reaches a worklist.
 
 - ``documents.receive_incoming``: the document record as it arrived (or the one the exchange
   created), linked to the process; the urgency on it is the sender's, which nobody may lower later.
@@ -15,19 +17,27 @@ numbers included) and find their document by ``document_id`` in the process data
 - ``documents.check_reply``: "done" is refused without a linked reply when the leader required one
   (S07); a reply named in the data is linked.
 - ``documents.set_status``: a handling status (``params["status"]``) on the record.
+- ``documents.check_format``: the format checker's list (``documents.formatcheck``) for the number
+  line and signature block in the data: findings to show, nothing refused (the checker decides).
+- ``documents.notify``: ``engine.notify`` (same parameters) with the process's document named in each
+  recipient's notice as ``access.notice_label`` allows them: no confidential subject, nothing for
+  someone who may not see the document.
 """
 
 from datetime import date, datetime
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from directory import roles
-from engine import audit, expressions, handlers
+from directory.models import Body
+from engine import audit, builtin_handlers, expressions, handlers
 from engine.exceptions import InvalidData
 
-from . import numbering, records
+from . import access, formatcheck, numbering, records
 from .models import (
     URGENCY_RANK,
     Confidentiality,
@@ -125,7 +135,8 @@ def receive_incoming(*, params, data, context):
         context.record(audit.Entry("document_received", actor=context.actor, after={
             "document_id": str(document.pk), "urgency": document.urgency, "urgency_set_by": "sender"}))
     records.handled_by(document, instance)
-    return {"document_id": str(document.pk), "urgency": document.urgency}
+    return {"document_id": str(document.pk), "urgency": document.urgency,
+            "listed_subject": access.listed_subject(document)}
 
 
 def default_deadline(document: Document, at) -> str:
@@ -162,7 +173,7 @@ def register_incoming(*, params, data, context):
             "arrival_date": timezone.localtime(document.arrival_date).date().isoformat(),
             "arrived_at": timezone.localtime(document.arrival_date).isoformat(),
             "register": document.register.name if document.register else "", "deadline": deadline,
-            "urgency": document.urgency,
+            "urgency": document.urgency, "listed_subject": access.listed_subject(document),
             "number_notation": full_number(document.code_number, document.code_notation)}
 
 
@@ -242,3 +253,50 @@ def set_status(*, params, data, context):
     if document is not None:
         records.set_status(document, status, actor=context.actor, at=context.now)
     return status
+
+
+class _NoticesAbout:
+    """The step's context as ``engine.notify`` sees it, except that each recipient's notice names the
+    document as that recipient may see it (one notice per person, in the deployment's language)."""
+
+    def __init__(self, context, document: Document):
+        self._context, self._document = context, document
+
+    def __getattr__(self, name):
+        return getattr(self._context, name)
+
+    def notify(self, user_ids, kind: str, message: str) -> None:
+        with translation.override(settings.LANGUAGE_CODE):
+            for person in get_user_model().objects.filter(pk__in=set(user_ids)).order_by("pk"):
+                label = access.notice_label(person, self._document)
+                text = _("%(message)s — %(document)s") % {"message": message, "document": label} if label else message
+                self._context.notify([person.pk], kind, text)
+
+
+@handlers.register("documents.notify",
+                   description="Notify people (like engine.notify) about the process's document, named as each "
+                               "recipient may see it.")
+def notify(*, params, data, context):
+    document = _document_of(data)
+    return builtin_handlers.notify(params=params, data=data,
+                                   context=context if document is None else _NoticesAbout(context, document))
+
+
+@handlers.register("documents.check_format",
+                   description="List what in the draft's number line and signature block breaks the format rules.")
+def check_format(*, params, data, context):
+    """Reads ``document_type`` (code), ``body`` (code; default the process's), ``number_text``,
+    ``signature_block`` and ``signer`` (username) from the data; returns ``{"findings": [...], "ok"}``."""
+    body = Body.objects.filter(code=data.get("body") or context.instance.body).first()
+    kind = DocumentType.objects.filter(code=data.get("document_type") or "").first()
+    if body is None or kind is None:
+        message = _("The format check needs the document's type and its issuing body.")
+        raise InvalidData(message, errors={"document_type": [message]})
+    findings = []
+    if data.get("number_text"):
+        findings += formatcheck.check_number(data["number_text"], document_type=kind, body=body)
+    signer = get_user_model().objects.filter(username=data.get("signer") or "").first()
+    if data.get("signature_block") and signer is not None:
+        findings += formatcheck.check_signature_block(data["signature_block"], signer=signer, body=body,
+                                                      day=timezone.localdate(context.now))
+    return {"findings": [finding.as_dict() for finding in findings], "ok": not findings}
