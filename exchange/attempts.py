@@ -7,6 +7,8 @@ import traceback
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents import access as document_access
+
 from . import arrivals, outbox, transport
 from .models import OutboxPacket, PacketKind
 
@@ -18,6 +20,10 @@ def deliver(packet_id) -> str:
     row = outbox.claim(packet_id)
     if row is None:
         return "not claimed"
+    if row.kind in (PacketKind.DOCUMENT, PacketKind.LOCAL) and row.document is not None \
+            and not document_access.may_forward(row.document):
+        return outbox.settle(row, transport.Answer(delivered=False, final=True, status=None, detail=_(
+            "The document was marked confidential after it was queued: it is not sent through the exchange.")))
     if row.kind == PacketKind.LOCAL:
         return outbox.settle(row, _hand_over(row))
     if row.peer is None or not row.peer.active:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from documents.models import Document
 from engine.models import AuditEvent, Notification
 from exchange import attempts, outbox, sending
 from exchange.models import Delivery, OutboxPacket, OutboxState
@@ -155,3 +156,16 @@ def test_a_switched_off_peer_fails_the_packet(to_province):
     assert attempts.deliver(delivery.packet_id) == "failed"
     assert OutboxPacket.objects.get(pk=delivery.packet_id).last_error == gettext("The peer is missing or switched off.")
     assert Delivery.objects.get(pk=delivery.pk).status == "failed"
+
+
+def test_a_document_marked_confidential_after_it_was_queued_is_not_sent(to_province, peer_server):
+    peer, delivery = to_province
+    server = peer_server((201, {"outcome": "accepted"}))
+    peer.url = server.url
+    peer.save(update_fields=["url"])
+    Document.objects.filter(pk=delivery.document_id).update(confidentiality="mat")
+    assert attempts.deliver(delivery.packet_id) == "failed"
+    delivery.refresh_from_db()
+    reason = gettext("The document was marked confidential after it was queued: it is not sent through the exchange.")
+    assert (delivery.status, delivery.reason) == ("failed", reason)
+    assert server.received == []
