@@ -9,6 +9,9 @@ Layout::
     manifest.sha256                      the SHA-256 of manifest.json
 
 The archive is uncompressed: the PostgreSQL dump is compressed already and PDFs hardly compress.
+
+A case file's export (``operations.casefiles``) is the same kind of archive with another ``format``
+and a ``subject`` (the case file), so one manifest check serves both.
 """
 
 import hashlib
@@ -25,6 +28,7 @@ from django.utils.translation import gettext as _
 from .exceptions import BackupError
 
 FORMAT = "quytrinh-backup"
+CASE_FILE_FORMAT = "quytrinh-case-file"
 VERSION = 1
 MANIFEST = "manifest.json"
 MANIFEST_SHA256 = "manifest.sha256"
@@ -42,26 +46,31 @@ class Manifest:
     created_at: str
     software: dict
     members: dict[str, dict] = field(default_factory=dict)
+    format: str = FORMAT
+    subject: dict = field(default_factory=dict)  # what an export is of (a case file); empty in a backup
 
     def as_json(self) -> bytes:
-        return json.dumps({"format": FORMAT, "version": VERSION, "created_at": self.created_at,
+        return json.dumps({"format": self.format, "version": VERSION, "created_at": self.created_at,
                            "software": self.software, "database": self.database, "migrations": self.migrations,
-                           "counts": self.counts, "members": self.members},
+                           "counts": self.counts, "members": self.members,
+                           **({"subject": self.subject} if self.subject else {})},
                           ensure_ascii=False, indent=1, sort_keys=True).encode()
 
     @classmethod
-    def from_json(cls, raw: bytes) -> "Manifest":
+    def from_json(cls, raw: bytes, *, expected: str = FORMAT) -> "Manifest":
         try:
             data = json.loads(raw)
         except ValueError as err:
             raise BackupError(_("The archive's manifest is not valid JSON.")) from err
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise BackupError(_("This is not a quytrinh backup archive."))
+        if not isinstance(data, dict) or data.get("format") != expected:
+            raise BackupError(_("This is not a quytrinh backup archive.") if expected == FORMAT
+                              else _("This is not a quytrinh case file archive."))
         if data.get("version") != VERSION:
             raise BackupError(_("This backup archive has format version %(version)s; this quytrinh reads version "
                                 "%(supported)s.") % {"version": data.get("version"), "supported": VERSION})
         return cls(database=data["database"], migrations=data["migrations"], counts=data["counts"],
-                   created_at=data["created_at"], software=data["software"], members=data["members"])
+                   created_at=data["created_at"], software=data["software"], members=data["members"],
+                   format=data["format"], subject=data.get("subject") or {})
 
     @property
     def files(self) -> list[str]:
@@ -100,7 +109,7 @@ class Writer:
         self.manifest.members.pop(MANIFEST_SHA256)
 
 
-def read_manifest(path: Path) -> Manifest:
+def read_manifest(path: Path, *, expected: str = FORMAT) -> Manifest:
     """The archive's manifest, checked against its own SHA-256."""
     try:
         with tarfile.open(path, "r:*") as tar:
@@ -111,7 +120,7 @@ def read_manifest(path: Path) -> Manifest:
             from err
     if hashlib.sha256(raw).hexdigest() != recorded:
         raise BackupError(_("The archive's manifest is damaged: it does not match its SHA-256."))
-    return Manifest.from_json(raw)
+    return Manifest.from_json(raw, expected=expected)
 
 
 def _member_bytes(tar: tarfile.TarFile, name: str) -> bytes:
@@ -129,7 +138,16 @@ def _member_bytes(tar: tarfile.TarFile, name: str) -> bytes:
 def verify(path: Path) -> Manifest:
     """Check every member against the manifest (content, size, nothing missing, nothing extra);
     returns the manifest, or raises ``BackupError`` listing what is wrong."""
-    manifest = read_manifest(path)
+    manifest, problems = check(path)
+    if problems:
+        raise BackupError(_("The backup archive failed its check: %(problems)s.") % {
+            "problems": "; ".join(problems[:20]) + (" …" if len(problems) > 20 else "")})
+    return manifest
+
+
+def check(path: Path, *, expected_format: str = FORMAT) -> tuple[Manifest, list[str]]:
+    """The manifest and every member that does not match it (an unreadable manifest raises)."""
+    manifest = read_manifest(path, expected=expected_format)
     expected = dict(manifest.members)
     problems: list[str] = []
     with tarfile.open(path, "r:*") as tar:
@@ -147,10 +165,7 @@ def verify(path: Path) -> Manifest:
             if digest.hexdigest() != wanted["sha256"] or size != wanted["size"]:
                 problems.append(_("%(name)s does not match its SHA-256 in the manifest") % {"name": info.name})
     problems.extend(_("%(name)s is missing from the archive") % {"name": name} for name in sorted(expected))
-    if problems:
-        raise BackupError(_("The backup archive failed its check: %(problems)s.") % {
-            "problems": "; ".join(problems[:20]) + (" …" if len(problems) > 20 else "")})
-    return manifest
+    return manifest, problems
 
 
 def _members(tar: tarfile.TarFile) -> Iterator[tuple[tarfile.TarInfo, io.BufferedReader]]:

@@ -46,14 +46,15 @@ def test_ready_when_database_broker_and_storage_answer(client, settings, tmp_pat
 @pytest.fixture
 def unreachable_broker(monkeypatch):
     """The broker's address points at a port nobody listens on (port 9 is discard, closed here).
-    Celery reads CELERY_BROKER_URL from the environment before its own setting (as CI sets it)."""
+    Celery reads CELERY_BROKER_URL from the environment before its own setting (as CI sets it).
+    The readiness check opens a connection of its own (``connection_for_write``), not one of the
+    app's pool: the pool is left alone, since a closed pool is never reopened and every later test
+    of the session that sends a task would fail with "Acquire on closed pool"."""
     configured = current_app.conf.broker_url
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     current_app.conf.broker_url = "redis://127.0.0.1:9/0"
-    current_app.pool.force_close_all()
     yield
     current_app.conf.broker_url = configured
-    current_app.pool.force_close_all()
 
 
 @pytest.mark.django_db
