@@ -2,11 +2,14 @@
 shown read-only (they change through the procedures and the API, where the rules are checked and
 every change is audited)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from engine.admin import ReadOnlyAdmin
+from engine.exceptions import QuytrinhError
 
-from .models import ConfidentialGrant, Document, DocumentType, NumberEntry, NumberSeries, Register
+from . import casefiles
+from .models import CaseFile, ConfidentialGrant, Document, DocumentType, NumberEntry, NumberSeries, Register
 
 
 @admin.register(DocumentType)
@@ -53,3 +56,34 @@ class DocumentAdmin(ReadOnlyAdmin):
 @admin.register(ConfidentialGrant)
 class ConfidentialGrantAdmin(ReadOnlyAdmin):
     list_display = ("document", "user", "subject", "granted_by", "granted_at", "revoked_at")
+
+
+@admin.register(CaseFile)
+class CaseFileAdmin(admin.ModelAdmin):
+    """Case files are opened and filled here and closed by an action (on record); a closed one no
+    longer changes and may be exported (``manage.py export_case_file``). None is ever deleted."""
+
+    list_display = ("code", "year", "title", "body", "opened_by", "opened_at", "closed_at")
+    list_filter = ("year", "body")
+    search_fields = ("code", "title")
+    raw_id_fields = ("documents",)
+    readonly_fields = ("opened_by", "opened_at", "closed_at")
+    actions = ("close",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.closed_at is None)
+
+    def save_model(self, request, obj, form, change):
+        obj.opened_by = obj.opened_by or request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Close the selected case files"), permissions=["change"])
+    def close(self, request, queryset):
+        for case_file in queryset:
+            try:
+                casefiles.close(case_file, actor=request.user)
+            except QuytrinhError as err:
+                self.message_user(request, err.message, messages.WARNING)
