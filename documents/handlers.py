@@ -37,7 +37,7 @@ from directory.models import Body
 from engine import audit, builtin_handlers, expressions, handlers
 from engine.exceptions import InvalidData
 
-from . import access, formatcheck, numbering, records
+from . import access, formatcheck, numbering, records, signals
 from .models import (
     URGENCY_RANK,
     Confidentiality,
@@ -135,6 +135,7 @@ def receive_incoming(*, params, data, context):
         context.record(audit.Entry("document_received", actor=context.actor, after={
             "document_id": str(document.pk), "urgency": document.urgency, "urgency_set_by": "sender"}))
     records.handled_by(document, instance)
+    signals.received.send(sender=Document, document=document, data=data, actor=context.actor)
     return {"document_id": str(document.pk), "urgency": document.urgency,
             "listed_subject": access.listed_subject(document)}
 

@@ -7,4 +7,5 @@ class SigningConfig(AppConfig):
     verbose_name = _("Digital signatures")
 
     def ready(self):
-        from . import handlers  # noqa: F401 - registers the signing service tasks for BPMN
+        # handlers registers the signing service tasks for BPMN; receivers listens to the document office
+        from . import handlers, receivers  # noqa: F401

@@ -4,6 +4,7 @@ unsigned one (a scan) is neither: the clerk looks at it and decides."""
 
 import pytest
 
+from documents import blobs
 from documents.models import Document, HandlingStatus
 from engine import inspection, services
 from engine.exceptions import InvalidData
@@ -164,3 +165,12 @@ def test_a_report_belongs_to_one_document_and_its_uploader(clerk, make_user, sea
     with pytest.raises(InvalidData):
         services.start("incoming_document", actor=clerk, data={"verification_id": report.pk})
     assert list(ProcessInstance.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_the_verified_pdf_becomes_the_document_s_main_file(clerk, sealed):
+    report = received(sealed, clerk)
+    instance = services.start("incoming_document", actor=clerk, data={"verification_id": report.pk})
+    document = Document.objects.get(processes__instance=instance)
+    [main] = document.files.all()
+    assert (main.role, main.name, main.blob_id) == ("main", "132-CV-TU.pdf", report.file.sha256)
+    assert blobs.read(main.blob) == sealed
