@@ -98,6 +98,12 @@ class KeyUnavailable(SigningError):
     default_message = _("The signing key of %(holder)s cannot be used: %(reason)s")
 
 
+class WrongSecret(KeyUnavailable):
+    code = "wrong_pin"
+    default_message = _("The PIN of the signing key of %(holder)s is not right (or its key file is damaged); "
+                        "nothing was signed.")
+
+
 class ExternalKeyOnly(KeyUnavailable):
     code = "external_key_only"
     default_message = _(

@@ -95,8 +95,15 @@ def open_signer(record: SigningCertificate, *, secret: str | None = None) -> Ite
     if record.key_storage == KeyStorage.PKCS12:
         path = Path(record.pkcs12_path)
         try:
-            signer = _pkcs12_signer(str(path), path.stat().st_mtime_ns, password, record.chain_pem)
-        except (OSError, ValueError) as exc:
+            if secret is not None:  # a PIN typed for this signature: never kept, not even as a cache key
+                signer = signer_from_pkcs12(path.read_bytes(), password=secret, extra_chain=chain_of(record))
+            else:
+                signer = _pkcs12_signer(str(path), path.stat().st_mtime_ns, password, record.chain_pem)
+        except ValueError as exc:
+            if secret is not None:
+                raise exceptions.WrongSecret(holder=holder) from exc
+            raise exceptions.KeyUnavailable(holder=holder, reason=str(exc)) from exc
+        except OSError as exc:
             raise exceptions.KeyUnavailable(holder=holder, reason=str(exc)) from exc
         if pki.fingerprint(signer.signing_cert) != record.fingerprint:
             raise exceptions.KeyUnavailable(holder=holder, reason="the PKCS#12 file holds another certificate")
