@@ -16,7 +16,14 @@ node_modules/.bin/esbuild web/assets/diagram.js --bundle --minify --format=iife 
     --legal-comments=external --log-level=warning --outfile="$out/diagram.js"
 node_modules/.bin/esbuild web/assets/diagram.css --bundle --minify --log-level=warning --outfile="$out/diagram.css"
 
-for package in htmx.org axe-core bpmn-js diagram-js bpmn-moddle moddle moddle-xml saxen min-dash min-dom tiny-svg \
+# A document's PDF in the task and document pages: PDF.js's display layer and our page turner in one
+# ES module, and PDF.js's worker as its authors built it (served from 'self': worker-src 'self').
+# Its optional cmaps/, standard_fonts/, wasm/ and iccs/ folders (5 MB) are not shipped.
+node_modules/.bin/esbuild web/assets/pdfview.js --bundle --minify --format=esm --target=es2022 \
+    --legal-comments=external --log-level=warning --outfile="$out/pdfview.js"
+cp node_modules/pdfjs-dist/build/pdf.worker.min.mjs "$out/pdf.worker.min.js"
+
+for package in pdfjs-dist htmx.org axe-core bpmn-js diagram-js bpmn-moddle moddle moddle-xml saxen min-dash min-dom tiny-svg \
         didi ids object-refs path-intersection inherits-browser diagram-js-direct-editing @bpmn-io/diagram-js-ui \
         preact htm clsx; do
     version=$(node -p "require('./node_modules/$package/package.json').version")

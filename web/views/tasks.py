@@ -16,7 +16,7 @@ from forms import people as form_people
 from forms import units as form_units
 from forms.tasks import task_form
 
-from .. import deadlines, denials, documents, history, taskforms
+from .. import deadlines, denials, documents, history, signsteps, taskforms
 from .. import worklist as queues
 from ..guards import staff_page
 
@@ -65,6 +65,7 @@ def _render(request, task, *, data=None, errors=None, status=200):
         "documents": documents.handled_by(user, instance),
         "timeline": history.timeline(instance, show_data=access.may_see_data(user, instance)),
         "may_see_instance": access.visible_instances(user).filter(pk=instance.pk).exists(),
+        **signsteps.context_for(user, task),
     }
     return render(request, "web/task.html", context, status=status)
 

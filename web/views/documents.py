@@ -1,0 +1,311 @@
+"""The document office's pages: a register's documents (filters, search, pages) and a document's page
+(metadata, files, links and replies, its processes, grants for the competent person). What a person
+sees of each document, whether its content opens and who may grant are ``documents.access``'s answers,
+as in the API (``api.views.documents``); grants go through ``documents.grants``."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from directory.models import Body
+from documents import access, blobs, grants, reports, search
+from documents.models import (
+    Document,
+    DocumentType,
+    HandlingStatus,
+    LinkKind,
+    Register,
+    Urgency,
+    full_number,
+)
+from engine import access as engine_access
+from engine.exceptions import InvalidData, NotAllowed, QuytrinhError
+
+from .. import denials, paging
+from ..documents import main_pdf
+from ..guards import staff_page
+
+PAGE_SIZE = 25
+#: Newest first, then by id: a unique order the keyset pages (``web.paging``) can follow.
+KEYS = [("created_at", True), ("id", True)]
+#: How a link reads from the other side: "this document is replied to by …".
+LINKED_BY = {LinkKind.REPLIES_TO: gettext_lazy("Replied to by"), LinkKind.REPLACES: gettext_lazy("Replaced by"),
+             LinkKind.CORRECTS: gettext_lazy("Corrected by")}
+
+
+def registers_of(user) -> QuerySet:
+    """The registers a person may pick: those of the bodies whose office they keep, supervise or
+    answer for (all for process administrators), as the API's ``/registers/``."""
+    registers = Register.objects.select_related("body").order_by("body__code", "direction", "secret")
+    if engine_access.is_process_admin(user):
+        return registers
+    bodies = access.office_bodies(user)
+    return registers if engine_access.ANY_BODY in bodies else registers.filter(body__code__in=bodies)
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list's filters, read from the query string; a value that makes no sense is ignored."""
+
+    register: int | None = None
+    since: date | None = None
+    until: date | None = None
+    type: str = ""
+    urgency: str = ""
+    status: str = ""
+    overdue: bool = False
+    search: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> "Filters":
+        register = params.get("register", "")
+        return cls(register=int(register) if register.isdigit() else None,
+                   since=_day(params.get("since", "")), until=_day(params.get("until", "")),
+                   type=params.get("type", "")[:50],
+                   urgency=params.get("urgency", "") if params.get("urgency") in Urgency.values else "",
+                   status=params.get("status", "") if params.get("status") in HandlingStatus.values else "",
+                   overdue=params.get("overdue") in ("1", "on", "true"), search=params.get("q", "").strip()[:200])
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether a filter beyond the register and the search is set (the page opens them then)."""
+        return bool(self.since or self.until or self.type or self.urgency or self.status or self.overdue)
+
+
+def listed(user, filters: Filters) -> QuerySet:
+    """The documents ``user`` may see, narrowed as the API's ``GET /documents/`` narrows them; a
+    search matches only the subjects the person may see (``access.searchable_documents``)."""
+    rows = access.visible_documents(user).select_related("document_type")
+    if filters.search:
+        rows = search.matching(rows.filter(pk__in=access.searchable_documents(user).values("pk")), filters.search)
+    if filters.register is not None:
+        rows = rows.filter(register_id=filters.register)
+    if filters.type:
+        rows = rows.filter(document_type__code=filters.type)
+    if filters.urgency:
+        rows = rows.filter(urgency=filters.urgency)
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.since:
+        rows = rows.filter(created_at__date__gte=filters.since)
+    if filters.until:
+        rows = rows.filter(created_at__date__lte=filters.until)
+    if filters.overdue:
+        rows = rows.filter(due_date__lt=timezone.localdate()).exclude(
+            status__in=[HandlingStatus.DONE, HandlingStatus.RETURNED])
+    return rows
+
+
+@dataclass(frozen=True)
+class Row:
+    """A document as a page shows it to one person: the subject they may see, its number as printed."""
+
+    document: Document
+    subject: str
+    overdue: bool
+
+    @property
+    def number(self) -> str:
+        return full_number(self.document.code_number, self.document.code_notation)
+
+    @property
+    def urgency_class(self) -> str:
+        return self.document.urgency.replace("_", "-") if self.document.urgency != Urgency.THUONG else ""
+
+
+def _row(user, document: Document, today: date) -> Row:
+    late = bool(document.due_date and document.due_date < today
+                and document.status not in (HandlingStatus.DONE, HandlingStatus.RETURNED))
+    return Row(document, access.subject_for(user, document), late)
+
+
+@staff_page
+@vary_on_headers("HX-Request")
+def register_page(request):
+    """The documents the person may see, a register's or all; htmx asks for the list only."""
+    user = request.user
+    filters = Filters.from_query(request.GET)
+    found, following = paging.page(listed(user, filters), KEYS, request.GET.get("after"), PAGE_SIZE)
+    today = timezone.localdate()
+    registers = list(registers_of(user))
+    query = request.GET.copy()
+    query.pop("after", None)
+    following_query = query.copy()
+    if following:
+        following_query["after"] = following
+    context = {
+        "filters": filters, "rows": [_row(user, document, today) for document in found],
+        "registers": registers, "register": next((r for r in registers if r.pk == filters.register), None),
+        "reports": [],
+        "types": DocumentType.objects.order_by("name", "system"), "urgencies": Urgency.choices,
+        "statuses": HandlingStatus.choices, "query": query.urlencode(),
+        "next_query": following_query.urlencode() if following else "",
+        "first_page": bool(request.GET.get("after")),
+    }
+    register = context["register"]
+    if register is not None and access.may_report(user, register):
+        context["reports"] = _report_links(register, filters, today)
+        context["report_period"] = _period(filters, today)
+    partial = request.htmx and not request.htmx.boosted
+    return render(request, "web/documents/_list.html" if partial else "web/documents/register.html", context)
+
+
+REPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+REPORT_KINDS = {"book": gettext_lazy("The register book"), "follow_up": gettext_lazy("The follow-up report")}
+
+
+def _period(filters: Filters, today: date) -> tuple[date, date]:
+    """The list's period, or this year up to today."""
+    return filters.since or today.replace(month=1, day=1), filters.until or today
+
+
+def _report_links(register: Register, filters: Filters, today: date) -> list[tuple[str, str, str]]:
+    """(label, output, query) of the register's reports for the period: the book, and for an
+    incoming register the follow-up report (Appendix IV; ``documents.reports``)."""
+    since, until = _period(filters, today)
+    kinds = ["book", "follow_up"] if register.direction == "incoming" else ["book"]
+    return [(str(REPORT_KINDS[kind]), output, f"kind={kind}&output={output}&since={since}&until={until}")
+            for kind in kinds for output in ("xlsx", "pdf")]
+
+
+@staff_page
+def register_report(request, register_id):
+    """The register book or the follow-up report of a period as XLSX or PDF, with only the rows the
+    person may see: ``documents.reports`` asks ``documents.access.may_report`` (as the API's
+    ``/registers/{id}/report/``)."""
+    register = denials.visible_or_404(request, registers_of(request.user), pk=register_id)
+    kind, output = request.GET.get("kind", "book"), request.GET.get("output", "xlsx")
+    kind = kind if kind in REPORT_KINDS else "book"  # a value that makes no sense is ignored
+    output = output if output in REPORT_TYPES else "xlsx"
+    since, until = _period(Filters.from_query(request.GET), timezone.localdate())
+    build = reports.follow_up if kind == "follow_up" else reports.register_book
+    try:
+        report = build(request.user, register, since, until)
+    except NotAllowed as err:
+        raise denials.not_allowed(request, err.message) from None
+    except InvalidData as err:
+        messages.error(request, err.message)
+        return redirect(f"{reverse('web:documents')}?register={register.pk}")
+    content = reports.to_pdf(report) if output == "pdf" else reports.to_xlsx(report)
+    response = HttpResponse(content, content_type=REPORT_TYPES[output])
+    response["Content-Disposition"] = content_disposition_header(True, report.filename(output))
+    return response
+
+
+def _visible(request, pk) -> Document:
+    return denials.visible_or_404(
+        request, access.visible_documents(request.user).select_related("document_type", "register__body"), pk=pk)
+
+
+@dataclass(frozen=True)
+class Linked:
+    label: str
+    document: Document
+    subject: str
+
+
+def _links(user, document: Document) -> list[Linked]:
+    """Replies, replacements and corrections either way, to the documents the person may see."""
+    visible = access.visible_documents(user).values("pk")
+    found = [Linked(str(LinkKind(link.kind).label), link.target, access.subject_for(user, link.target))
+             for link in document.links_out.filter(target__in=visible).select_related("target")]
+    found += [Linked(str(LINKED_BY[LinkKind(link.kind)]), link.source, access.subject_for(user, link.source))
+              for link in document.links_in.filter(source__in=visible).select_related("source")]
+    return found
+
+
+def _unit_names(document: Document) -> dict[str, list[str]]:
+    """The lead and co-operating units by their names (the document keeps their codes)."""
+    codes = [code for code in [document.lead_unit, *document.co_units] if code]
+    names = dict(Body.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    return {"lead": [names.get(document.lead_unit, document.lead_unit)] if document.lead_unit else [],
+            "co": [names.get(code, code) for code in document.co_units if code]}
+
+
+@staff_page
+def document_page(request, pk):
+    user = request.user
+    document = _visible(request, pk)
+    content_open = access.may_read_content(user, document)
+    files = []
+    if content_open:
+        access.note_open(user, document, what="files")
+        files = list(document.files.select_related("blob").order_by("role", "name", "-version"))
+    may_grant = access.may_grant(user, document)
+    today = timezone.localdate()
+    context = {
+        "document": document, "row": _row(user, document, today), "content_open": content_open, "files": files,
+        "pdf": main_pdf(document) if content_open else None,
+        "links": _links(user, document),
+        "processes": list(document.processes.filter(instance__in=engine_access.visible_instances(user).values("pk"))
+                          .select_related("instance__definition").order_by("instance__started_at")),
+        "may_grant": may_grant,
+        "grants": list(document.grants.select_related("user", "granted_by", "revoked_by")
+                       .order_by("revoked_at", "-granted_at")) if may_grant else [],
+        "units": _unit_names(document),
+    }
+    return render(request, "web/documents/document.html", context)
+
+
+@staff_page
+def document_file(request, pk, file):
+    """A file's bytes, for whoever may open the document's content (a confidential opening goes on
+    the document's audit stream); the PDF viewer reads the same URL."""
+    document = _visible(request, pk)
+    if not access.may_read_content(request.user, document):
+        raise denials.not_allowed(request, access.refusal_message())
+    row = denials.visible_or_404(request, document.files.select_related("blob"), pk=file)
+    access.note_open(request.user, document, what="content")
+    response = HttpResponse(blobs.read(row.blob), content_type=row.blob.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, row.name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_page
+@require_POST
+def grant(request, pk):
+    """The competent person lets a named person open the document (``documents.grants``)."""
+    document = _visible(request, pk)
+    try:
+        grants.grant(document, username=request.POST.get("username", "").strip(),
+                     subject=request.POST.get("subject") == "on", actor=request.user)
+        messages.success(request, _("Access granted."))
+    except QuytrinhError as err:
+        if err.status in (403, 404):
+            denials.record(request, err.status)
+        messages.error(request, err.message)
+    return redirect("web:document", pk=document.pk)
+
+
+@staff_page
+@require_POST
+def revoke(request, pk, grant_id):
+    document = _visible(request, pk)
+    row = denials.visible_or_404(request, document.grants.select_related("document", "user"), pk=grant_id)
+    try:
+        grants.revoke(row, actor=request.user)
+        messages.success(request, _("Access revoked."))
+    except QuytrinhError as err:
+        if err.status in (403, 404):
+            denials.record(request, err.status)
+        messages.error(request, err.message)
+    return redirect("web:document", pk=document.pk)
