@@ -53,6 +53,16 @@ def office_bodies(user) -> set[str]:
     return _bodies_with(user, {CLERK_ROLE, *conf.get("SUPERVISOR_ROLES")} | granting_roles())
 
 
+def visible_registers(user) -> QuerySet:
+    """The registers a person may pick: those of the bodies whose office they keep, supervise or
+    answer for (all for process administrators)."""
+    registers = Register.objects.select_related("body").order_by("body__code", "direction", "secret")
+    if access.is_process_admin(user):
+        return registers
+    bodies = office_bodies(user)
+    return registers if access.ANY_BODY in bodies else registers.filter(body__code__in=bodies)
+
+
 def _in_bodies(bodies: set[str]) -> Q:
     if access.ANY_BODY in bodies:
         return ~Q(pk__in=[])

@@ -44,16 +44,6 @@ LINKED_BY = {LinkKind.REPLIES_TO: gettext_lazy("Replied to by"), LinkKind.REPLAC
              LinkKind.CORRECTS: gettext_lazy("Corrected by")}
 
 
-def registers_of(user) -> QuerySet:
-    """The registers a person may pick: those of the bodies whose office they keep, supervise or
-    answer for (all for process administrators), as the API's ``/registers/``."""
-    registers = Register.objects.select_related("body").order_by("body__code", "direction", "secret")
-    if engine_access.is_process_admin(user):
-        return registers
-    bodies = access.office_bodies(user)
-    return registers if engine_access.ANY_BODY in bodies else registers.filter(body__code__in=bodies)
-
-
 def _day(value: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -145,7 +135,7 @@ def register_page(request):
     filters = Filters.from_query(request.GET)
     found, following = paging.page(listed(user, filters), KEYS, request.GET.get("after"), PAGE_SIZE)
     today = timezone.localdate()
-    registers = list(registers_of(user))
+    registers = list(access.visible_registers(user))
     query = request.GET.copy()
     query.pop("after", None)
     following_query = query.copy()
@@ -191,7 +181,7 @@ def register_report(request, register_id):
     """The register book or the follow-up report of a period as XLSX or PDF, with only the rows the
     person may see: ``documents.reports`` asks ``documents.access.may_report`` (as the API's
     ``/registers/{id}/report/``)."""
-    register = denials.visible_or_404(request, registers_of(request.user), pk=register_id)
+    register = denials.visible_or_404(request, access.visible_registers(request.user), pk=register_id)
     kind, output = request.GET.get("kind", "book"), request.GET.get("output", "xlsx")
     kind = kind if kind in REPORT_KINDS else "book"  # a value that makes no sense is ignored
     output = output if output in REPORT_TYPES else "xlsx"
