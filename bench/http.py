@@ -1,7 +1,7 @@
 """The REST API under load, behind gunicorn on PostgreSQL (issue 4).
 
 - ``http_complete``: 16 concurrent clients, each walking its own incoming documents through all
-  six tasks with ``POST /api/v1/tasks/{id}/complete/`` and taking the next task from the answer's
+  seven tasks with ``POST /api/v1/tasks/{id}/complete/`` and taking the next task from the answer's
   ``next_tasks`` (no extra lookup), as a worklist client does.
 - ``worklist``: ``GET /api/v1/tasks/`` for sampled users of a directory of 1,000 users with
   1,000,000 task rows over 100,000 instances, generated in SQL (``worklist_setup``).
@@ -43,7 +43,7 @@ def http_setup(options) -> dict:
     from engine.models import Task
 
     user = User.objects.get(username="bench")  # made by the phase's setup (bench.phase)
-    ids = [services.start("incoming_document", actor=user, data={"subject": "Công văn"}).pk
+    ids = [services.start("incoming_document", actor=user, body="dang_uy_xa", data={"subject": "Công văn"}).pk
            for _ in range(options["instances"])]
     first = dict(Task.objects.filter(instance_id__in=ids, status="open").values_list("instance_id", "id"))
     tokens = [ApiToken.issue(user, name=f"bench client {n}", lifetime=None)[1] for n in range(options["clients"])]

@@ -17,14 +17,30 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
 HERE = Path(__file__).resolve().parent
 APPROVAL_STEPS = [{"approved": True}] * 3
+#: The incoming document as one person holding every role walks it: the arrival number comes from
+#: the register at the second step, and the leader closes it at the last.
 STEPS = [
     {"valid": True},
-    {"urgency": "khan", "arrival_number": 1, "organ_name": "Tỉnh ủy", "subject": "Công văn"},
+    {"urgency": "khan", "organ_name": "Tỉnh ủy", "subject": "Công văn"},
     {"presented_to": "bench"},
     {"lead_handler": "bench", "deadline": "2030-12-06", "instructions": "Xử lý"},
     {"outcome": "done"},
-    {"reply": "Công văn trả lời"},
+    {"report": "Công văn trả lời"},
+    {"conclusion": "Xong"},
 ]
+#: The body the bench's incoming documents belong to: it has registers (their numbers are part of the work).
+BODY = "dang_uy_xa"
+#: What the floor's service tasks answer without a database: what each handler returns, in shape.
+FLOOR_ANSWERS = {
+    "signing.check_verification": {"checked": False, "valid": None, "verdict": None, "verification_id": None,
+                                   "summary": ""},
+    "documents.receive_incoming": {"document_id": "d", "urgency": "khan"},
+    "documents.register_incoming": {"document_id": "d", "arrival_number": 1, "arrival_date": "2026-12-04",
+                                    "arrived_at": "2026-12-04T09:00:00+07:00", "register": "Sổ",
+                                    "deadline": "2026-12-07", "urgency": "khan", "number_notation": ""},
+    "documents.assign_incoming": {"lead_unit": None, "lead_handler": "bench", "deadline": "2030-12-06",
+                                  "cooperators": []},
+}
 
 
 def setup_django():
@@ -41,6 +57,8 @@ def prepare(_options) -> dict:
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
 
+    from directory.models import Body
+    from documents import demo as documents_demo
     from engine import services
     from processes import catalog
 
@@ -52,6 +70,8 @@ def prepare(_options) -> dict:
     user, _ = User.objects.get_or_create(username="bench")
     for role in ("van_thu", "lanh_dao", "chuyen_vien"):
         user.groups.add(Group.objects.get_or_create(name=role)[0])
+    Body.objects.get_or_create(code=BODY, defaults={"name": "Đảng ủy xã", "kind": Body.Kind.PARTY})
+    documents_demo.seed()  # its registers
     return {"ok": True}
 
 
@@ -92,11 +112,9 @@ def floor(options) -> dict:
     parser.add_bpmn_file(str(HERE.parent / "processes" / "bpmn" / "incoming_document.bpmn"))
     spec = parser.get_spec("incoming_document")
     class FloorScriptEngine(PythonScriptEngine):
-        def call_service(self, task, **kwargs):
-            """The one service task met on this path reads a verification report; a paper
-            document has none (what the engine's handler answers without a database)."""
-            return json.dumps({"checked": False, "valid": None, "verdict": None, "verification_id": None,
-                               "summary": ""})
+        def call_service(self, task, operation_name=None, **kwargs):
+            """What each handler on this path answers, in shape (a paper document: no verification)."""
+            return json.dumps(FLOOR_ANSWERS.get(operation_name, True))
 
     engine = FloorScriptEngine(environment=TaskDataEnvironment(dict(expressions.HELPERS)))
     count = options.get("instances", 300)
@@ -127,7 +145,8 @@ def complete(options) -> dict:
     count = options.get("instances", 300)
     key = options.get("process", "incoming_document")
     steps, data = (APPROVAL_STEPS, {"approver": user.pk}) if key == "approval" else (STEPS, {"subject": "Công văn"})
-    instances = [services.start(key, actor=user, data=data).pk for _ in range(count)]
+    body = BODY if key == "incoming_document" else ""
+    instances = [services.start(key, actor=user, body=body, data=data).pk for _ in range(count)]
     barrier = options.get("barrier")
     if barrier:  # several processes start timing together
         Path(barrier, f"ready-{os.getpid()}").touch()
@@ -267,12 +286,15 @@ def worker_figures(options) -> dict:
 
 
 def _more_phases():
-    from . import http, signing
+    from . import backup, documents, http, pages, signing
 
     def signing_figures(options):
         return signing.run(count=options.get("count", 200))
 
-    return (http.http_setup, http.worklist_setup, http.worklist_tokens, signing_figures)
+    return (http.http_setup, http.worklist_setup, http.worklist_tokens, signing_figures, documents.documents_setup,
+            documents.numbers_issue, documents.numbers_check, documents.search_data, documents.search_queries,
+            documents.register_reports, pages.pages_instances, pages.pages_sessions, backup.backup_files,
+            backup.backup_history, backup.backup_counts)
 
 
 PHASES = {f.__name__: f for f in (prepare, floor, complete, loop, raw_loop, timers_bulk, worker_figures,

@@ -113,8 +113,11 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'quytrin
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side binding sends parameters (the workflow state) without quoting them into the SQL
-    # text, and lets psycopg prepare the statements every step repeats.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    # text, and lets psycopg prepare the statements every step repeats. No JIT: the access
+    # modules' OR-ed EXISTS filters get cost estimates far above jit_above_cost, and compiling them
+    # took ~300 ms of a document search that runs in ~150 ms without it (docs/BENCHMARKS.md).
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5,
+                                       "options": "-c jit=off"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE makes every transaction take the write lock at BEGIN, so concurrent steps queue
     # instead of failing with "database is locked" at their first write; WAL lets readers go on.

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engine import rows
 from engine.exceptions import InvalidData
 
 from .models import DocumentType, EntryStatus, NumberEntry, NumberSeries, Register
@@ -36,11 +37,10 @@ def issue(register: Register, *, when: datetime | None = None, document_type: Do
     counting = register.numbers_from or register
     series_type = document_type if counting.per_type else None
     period = period_of(counting, when)
-    NumberSeries.objects.get_or_create(register=counting, period=period, document_type=series_type)
-    series = NumberSeries.objects.select_for_update().get(register=counting, period=period,
-                                                          document_type=series_type)
-    series.last_number += 1
-    series.save(update_fields=["last_number"])
+    series, _created = NumberSeries.objects.get_or_create(register=counting, period=period, document_type=series_type)
+    # One statement locks the row and moves the counter: the lock is held until the transaction
+    # ends, and every statement after it is one more that all concurrent registrations wait for.
+    series.last_number = rows.increment(NumberSeries, series.pk, "last_number")
     return NumberEntry.objects.create(series=series, number=series.last_number, document=document, instance=instance,
                                       issued_at=when, issued_by=actor if getattr(actor, "pk", None) else None)
 

@@ -82,9 +82,12 @@ def register_incoming(document: Document, *, actor=None, instance=None, at: date
     register = numbering.register_for(document.body, Direction.INCOMING, secret=document.confidential)
     entry = numbering.issue(register, when=at, document=document, instance=instance, actor=actor)
     document.register, document.arrival_number, document.arrival_date = register, entry.number, at
-    save(document, update_fields=["register", "arrival_number", "arrival_date"])
-    if document.status == HandlingStatus.RECEIVED:
-        set_status(document, HandlingStatus.REGISTERED, actor=actor, at=at)
+    registering = document.status == HandlingStatus.RECEIVED
+    if registering:  # in the same write as the number: the series stays locked until the commit
+        document.status = HandlingStatus.REGISTERED
+    save(document, update_fields=["register", "arrival_number", "arrival_date", *(["status"] if registering else [])])
+    if registering:
+        _status_changed(document, reason="", actor=actor, at=at)
     return document
 
 
@@ -96,9 +99,13 @@ def set_status(document: Document, status: str, *, reason: str = "", actor=None,
         return document
     document.status = status
     save(document, update_fields=["status"])
-    signals.status_changed.send(sender=Document, document=document, status=status, reason=reason,
-                                actor=actor if getattr(actor, "pk", None) else None, at=at or timezone.now())
+    _status_changed(document, reason=reason, actor=actor, at=at)
     return document
+
+
+def _status_changed(document: Document, *, reason: str, actor, at: datetime | None) -> None:
+    signals.status_changed.send(sender=Document, document=document, status=document.status, reason=reason,
+                                actor=actor if getattr(actor, "pk", None) else None, at=at or timezone.now())
 
 
 def attach(document: Document, content: bytes, *, name: str, role: str = FileRole.MAIN,

@@ -125,6 +125,17 @@ def close_tasks(task_ids: list, *, status: str, when, actor_id) -> None:
             [status, field.get_db_prep_save(when, connection), actor_id, *map(_db_uuid, task_ids)])
 
 
+def increment(model, pk, field: str) -> int:
+    """Add one to a counter column and return the new value in one statement: the row is locked
+    from here to the commit, so nothing else should run in between (a register's number series)."""
+    quote = connection.ops.quote_name
+    table, column, key = quote(model._meta.db_table), quote(model._meta.get_field(field).column), quote(
+        model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}", [pk])
+        return cursor.fetchone()[0]
+
+
 def insert(model, objects: list, *, ignore_conflicts: bool = False) -> None:
     """One multi-row INSERT without RETURNING (the callers never need database-made ids)."""
     if not objects:
