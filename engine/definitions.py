@@ -503,12 +503,17 @@ def _lane_of(element, lanes) -> tuple[str, str] | None:
 def _dmn_problems(name, root) -> list[DeployProblem]:
     problems = []
     for element in root.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname == "annotation":
+            problems.append(DeployProblem(name, element.sourceline, _dmn_owner(element), _(
+                "A decision table's annotation column is not supported: put a rule's note in its "
+                "<description>.")))
+            continue
         if not isinstance(element.tag, str) or etree.QName(element).localname != "text":
             continue
         parent = etree.QName(element.getparent()).localname if element.getparent() is not None else ""
         source = (element.text or "").strip()
-        if not source or source == "-":
-            continue
+        if not source or source == "-" or parent in ("annotationEntry", "textAnnotation"):
+            continue  # a note for people (its column is refused above), not an expression
         # Input entries are fragments ("> 10", "'high'", "4 < ? < 6"); probe them as the DMN engine uses them.
         probe = source
         if parent == "inputEntry":

@@ -8,7 +8,7 @@ from engine.exceptions import DeploymentError
 from engine.models import AuditEvent, ProcessDefinition
 from processes import catalog
 
-from .bpmn_helpers import rework_loop, script_process
+from .bpmn_helpers import process, rework_loop, script_process
 
 
 def problems_of(files) -> list:
@@ -201,3 +201,45 @@ def test_a_stored_definition_is_parsed_without_warnings_or_form_lookups(db, sett
     info = definitions.load(ProcessDefinition.objects.get(key="rework_loop"))
 
     assert info.warnings == [] and looked_up == []
+
+
+ANNOTATED_DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="t">
+  <decision id="level" name="Mức">
+    <decisionTable id="t" hitPolicy="FIRST">
+      <input id="i" label="Số ngày"><inputExpression id="ie" typeRef="integer"><text>days</text></inputExpression>
+      </input>
+      <output id="o" label="Mức" name="level" typeRef="string"/>
+      <annotation name="Ghi chú"/>
+      <rule id="r1">
+        <inputEntry id="r1i"><text>&gt; 3</text></inputEntry>
+        <outputEntry id="r1o"><text>"cao"</text></outputEntry>
+        <annotationEntry><text>Quá 3 ngày: báo lãnh đạo (Điều 24)</text></annotationEntry>
+      </rule>
+      <rule id="r2">
+        <inputEntry id="r2i"><text>-</text></inputEntry>
+        <outputEntry id="r2o"><text>"thường"</text></outputEntry>
+        <annotationEntry><text>Còn lại</text></annotationEntry>
+      </rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+def test_a_dmn_annotation_column_is_refused_with_where_notes_go(db):
+    """Camunda Modeler's annotation column holds prose: SpiffWorkflow cannot read the column, and its
+    prose is no expression; the refusal says where a rule's note goes instead."""
+    bpmn = process("""
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="decide"/>
+    <bpmn:businessRuleTask id="decide" name="Xếp mức">
+      <bpmn:extensionElements><spiffworkflow:calledDecisionId>level</spiffworkflow:calledDecisionId>
+      </bpmn:extensionElements>
+    </bpmn:businessRuleTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="decide" targetRef="end"/>
+    <bpmn:endEvent id="end"/>""", process_id="annotated")
+    with pytest.raises(DeploymentError) as refused:
+        services.deploy({"annotated.bpmn": bpmn, "level.dmn": ANNOTATED_DMN})
+    [problem] = refused.value.problems
+    assert (problem.file, problem.line) == ("level.dmn", 8) and "<description>" in problem.message
