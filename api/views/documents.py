@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from documents import access, blobs, grants, reports, search
 from documents.models import ConfidentialGrant, Document, HandlingStatus, NumberEntry, Register
 
+from ..pagination import CountedInPagePagination
 from ..serializers.documents import (
     DocumentLinkSerializer,
     DocumentSerializer,
@@ -56,6 +57,7 @@ def render(documents, user, *, many: bool):
 
 class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentSerializer
+    pagination_class = CountedInPagePagination  # a search's matches are counted in the page's pass
     queryset = Document.objects.none()  # for the schema; get_queryset scopes to the caller
 
     def get_queryset(self):
