@@ -33,7 +33,7 @@ SOURCES = ["config", "engine", "processes", "directory", "forms", "signing", "do
            "operations"]
 READS_ENVIRONMENT = re.compile(r"(?:environ\.get|environ\[|getenv|env_bool|env_list)\(?\s*[\"']([A-Z][A-Z0-9_]+)[\"']")
 #: Variables the code reads that are not settings of a server: Python's own.
-NOT_SETTINGS = {"PYTHONWARNINGS"}
+NOT_SETTINGS = {"PYTHONWARNINGS", "PATH"}  # PATH: the system's, handed on to LibreOffice
 
 
 def variables_read_by_the_code() -> set[str]:
@@ -53,7 +53,9 @@ def test_the_environment_file_names_every_setting_the_code_reads():
 
 def production_environment(tmp_path: Path, **overrides) -> dict[str, str]:
     """The shipped environment file as an administrator fills it in, on this machine's services."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("QUYTRINH_", "PG"))}
+    # not the test session's own switches either (the browser tests lift Django's async guard)
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("QUYTRINH_", "PG")) and key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(environment_file())
     env.update({
         "SECRET_KEY": secrets.token_urlsafe(50),
