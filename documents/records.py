@@ -80,14 +80,16 @@ def register_incoming(document: Document, *, actor=None, instance=None, at: date
             errors={"code_notation": [_("Already registered.")]})
     at = at or timezone.now()
     register = numbering.register_for(document.body, Direction.INCOMING, secret=document.confidential)
+    registering = document.status == HandlingStatus.RECEIVED
+    if registering:
+        # Heard before the number is taken: from the number on, the register's series stays locked
+        # until the commit, and what listeners write (the exchange's answer to the sender) would
+        # hold every concurrent registration up. The status is written with the number below.
+        document.status = HandlingStatus.REGISTERED
+        _status_changed(document, reason="", actor=actor, at=at)
     entry = numbering.issue(register, when=at, document=document, instance=instance, actor=actor)
     document.register, document.arrival_number, document.arrival_date = register, entry.number, at
-    registering = document.status == HandlingStatus.RECEIVED
-    if registering:  # in the same write as the number: the series stays locked until the commit
-        document.status = HandlingStatus.REGISTERED
     save(document, update_fields=["register", "arrival_number", "arrival_date", *(["status"] if registering else [])])
-    if registering:
-        _status_changed(document, reason="", actor=actor, at=at)
     return document
 
 
