@@ -6,7 +6,6 @@ The timers fire through ``engine.timers.fire_all_due`` — what the Celery beat 
 """
 
 import io
-from datetime import datetime
 
 import pytest
 import time_machine
@@ -16,23 +15,16 @@ from openpyxl import load_workbook
 
 from documents import records
 from documents.models import Direction, Document, DocumentFile, NumberEntry, Register
-from engine import calendar, timers
-from engine.calendar import TZ
+from engine import timers
 from engine.models import AuditEvent, Notification, ProcessInstance, Task
+
+from ..vn_time import at, fresh_calendar  # noqa: F401 - the fixture, used through pytestmark
 
 PARTY = "dang_uy_xa"
 START = "/api/v1/process-definitions/incoming_document/start/"
 
 
-def at(y, m, d, hh=9, mm=0, ss=0):
-    return datetime(y, m, d, hh, mm, ss, tzinfo=TZ)
-
-
-@pytest.fixture(autouse=True)
-def fresh_calendar():
-    calendar.invalidate()
-    yield
-    calendar.invalidate()
+pytestmark = pytest.mark.usefixtures("fresh_calendar")
 
 
 def start(client, data, body=None, expected=201):

@@ -4,30 +4,22 @@ through the API with the clock set: each names the document by its number to its
 carries a confidential subject, and reaches nobody else. The procedure's subject in task and instance
 lists hides a Tuyệt mật subject from everyone."""
 
-from datetime import datetime
 
 import pytest
 import time_machine
 
 from documents.models import Document
-from engine import calendar, timers
-from engine.calendar import TZ
+from engine import timers
 from engine.models import Notification
+
+from ..vn_time import at, fresh_calendar  # noqa: F401 - the fixture, used through pytestmark
 
 LEVELS = ["", "mat", "toi_mat", "tuyet_mat"]
 SUBJECT = "Công điện hỏa tốc về phòng chống bão số 7 zqv9"
 START = "/api/v1/process-definitions/incoming_document/start/"
 
 
-def at(y, m, d, hh=9, mm=0, ss=0):
-    return datetime(y, m, d, hh, mm, ss, tzinfo=TZ)
-
-
-@pytest.fixture(autouse=True)
-def fresh_calendar():
-    calendar.invalidate()
-    yield
-    calendar.invalidate()
+pytestmark = pytest.mark.usefixtures("fresh_calendar")
 
 
 def complete(client, instance_id, bpmn_id, data):
