@@ -7,8 +7,6 @@ that cannot be signed 422, a service that did not answer 503 (with ``Retry-After
 401/403/404 leaves an audit event (stream ``access``): who asked for what.
 """
 
-import logging
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -16,10 +14,9 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from engine import audit
+from engine import access
 from engine.exceptions import DeploymentError, InvalidData, QuytrinhError
 
-logger = logging.getLogger(__name__)
 TYPE_BASE = "https://quytrinh.vn/problems/"
 CONTENT_TYPE = "application/problem+json"
 
@@ -97,14 +94,6 @@ def _field_errors(data, prefix: str = "") -> dict:
 
 
 def record_denial(request, code: int) -> None:
-    if request is None:
-        return
-    user = getattr(request, "user", None)
-    actor = user if getattr(user, "is_authenticated", False) else None
-    try:
-        audit.append("access", [audit.Entry("access_denied", actor=actor, after={
-            "status": code, "method": request.method, "path": request.get_full_path()[:500],
-            "ip": request.META.get("REMOTE_ADDR", "")})])
-    except Exception:
-        logger.exception("could not record an access denial")
+    if request is not None:
+        access.record_denial(request, code)
 

@@ -27,6 +27,8 @@ The rules:
 Everything else is invisible: the API answers 404, as if it did not exist.
 """
 
+import logging
+
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -40,6 +42,7 @@ from .models import (
     TaskUserObjectPermission,
 )
 
+logger = logging.getLogger(__name__)
 ANY_BODY = "*"
 _CACHE = "_quytrinh_role_pairs"  # on the user object, which lives for one request
 
@@ -227,3 +230,16 @@ def may_start(user, definition: ProcessDefinition, body: str) -> bool:
         return True
     roles = start_roles(definition)
     return not roles or any(role in roles and held in (body, ANY_BODY) for role, held in role_pairs(user))
+
+
+def record_denial(request, status: int, *, via: str = "") -> None:
+    """Every refusal on the ``access`` audit stream (who, what, from where), whichever transport said
+    no (the API, the pages). Losing the record is logged, never turned into an error of its own."""
+    user = getattr(request, "user", None)
+    after = {"status": status, "method": request.method, "path": request.get_full_path()[:500],
+             "ip": request.META.get("REMOTE_ADDR", ""), **({"via": via} if via else {})}
+    try:
+        audit.append("access", [audit.Entry("access_denied", actor=user if getattr(user, "is_authenticated", False)
+                                            else None, after=after)])
+    except Exception:
+        logger.exception("could not record an access denial")

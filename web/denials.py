@@ -4,15 +4,11 @@ appends an ``access_denied`` event to the audit stream ``access``, as the API do
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from engine import audit
+from engine import access
 
 
 def record(request, status: int) -> None:
-    user = getattr(request, "user", None)
-    actor = user if getattr(user, "is_authenticated", False) else None
-    audit.append("access", [audit.Entry("access_denied", actor=actor, after={
-        "status": status, "method": request.method, "path": request.get_full_path()[:500],
-        "ip": request.META.get("REMOTE_ADDR", ""), "via": "web"})])
+    access.record_denial(request, status, via="web")
 
 
 def not_found(request) -> Http404:
