@@ -8,7 +8,8 @@ the checker decides, so nothing here refuses anything.
   guessed from the notation) and the issuer the body's abbreviation. Before numbering the number is
   left blank (``Số …-KH/ĐU``).
 - Signature block: the Party's authority words take slashes (T/M, K/T, T/L, T/UQ), the State's dots
-  (TM., KT., TL., TUQ., Q.). A Party committee or cell signs on behalf of the collective (T/M). K/T,
+  (TM., KT., TL., TUQ., Q.). A Party committee or cell signs on behalf of the collective (T/M), not
+in a deputy's or its own name (a chief of office may still sign T/L, by order). K/T,
   T/L and T/UQ need a written delegation of that kind in force for the signer on the day
   (``directory.models.Delegation``); the last line names the signer's own position.
 """
@@ -162,7 +163,7 @@ def check_signature_block(block: str, *, signer, body: Body, day: date) -> list[
             findings.append(Finding("wrong_style", "signature_block", _(
                 "State documents write the authority with dots (TM., KT., TL., TUQ., Q.): “%(found)s” should be "
                 "“%(expected)s”.") % {"found": written, "expected": state_form}, state_form))
-    if is_collective(body) and code != "tm":
+    if is_collective(body) and code in (None, "kt"):  # by order (T/L) or authorisation (T/UQ) stays possible
         findings.append(Finding("collective", "signature_block", _(
             "%(body)s decides as a collective: its documents are signed on its behalf (T/M).") % {"body": body.name},
             "T/M"))

@@ -89,6 +89,8 @@ def test_s05_the_party_committee_signs_on_behalf_of_the_collective(party):
     [style] = check("TM. BAN THƯỜNG VỤ / PHÓ BÍ THƯ", signer=phobithu, body=party, day=DAY)
     assert (style.code, style.expected) == ("wrong_style", "T/M")
     assert codes(check("PHÓ BÍ THƯ", signer=phobithu, body=party, day=DAY)) == ["collective"]
+    assert codes(check("K/T BÍ THƯ / PHÓ BÍ THƯ", signer=phobithu, body=party, day=DAY)) == [
+        "collective", "no_delegation"]
     [position] = check("T/M BAN THƯỜNG VỤ / BÍ THƯ", signer=phobithu, body=party, day=DAY)
     assert position.code == "wrong_position" and "Phó Bí thư Thường trực Đảng ủy" in position.message
 
@@ -147,3 +149,14 @@ FORMAT_CHECK = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
+
+
+def test_a_chief_of_office_signs_by_order_of_the_standing_committee(party):
+    """The routing table has the Chánh Văn phòng sign a Party giấy mời "T/L BAN THƯỜNG VỤ" (HD 36 §1.7.1):
+    by order is no breach of the collective rule, once the written delegation is in force."""
+    chanhvp, bithu = User.objects.get(username="chanhvp"), User.objects.get(username="bithu")
+    block = "T/L BAN THƯỜNG VỤ / CHÁNH VĂN PHÒNG"
+    assert codes(formatcheck.check_signature_block(block, signer=chanhvp, body=party, day=DAY)) == ["no_delegation"]
+    delegations.delegate(kind=Delegation.Kind.THUA_LENH, position=Position.objects.get(title="Bí thư Đảng ủy"),
+                         delegator=bithu, delegate_to=chanhvp, document="01-QĐ/ĐU", valid_from=date(2026, 1, 1))
+    assert formatcheck.check_signature_block(block, signer=chanhvp, body=party, day=DAY) == []
