@@ -14,7 +14,8 @@ class Pagination(PageNumberPagination):
 class CountedInPagePagination(Pagination):
     """The same pages, with the total counted in the page's own query (``COUNT(*) OVER ()``): a
     filtered list whose matches must all be found anyway (a document search sorts them) then costs
-    one pass instead of two; the count is read apart only for a page past the end."""
+    one pass instead of two; the count is read apart only for a page past the end. Not for a list
+    an index hands over in order: the window would read every row for a page of twenty."""
 
     def paginate_queryset(self, queryset, request, view=None):
         size = self.get_page_size(request)

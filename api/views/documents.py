@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from documents import access, blobs, grants, reports, search
 from documents.models import ConfidentialGrant, Document, HandlingStatus, NumberEntry, Register
 
-from ..pagination import CountedInPagePagination
+from ..pagination import CountedInPagePagination, Pagination
 from ..serializers.documents import (
     DocumentLinkSerializer,
     DocumentSerializer,
@@ -57,8 +57,16 @@ def render(documents, user, *, many: bool):
 
 class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentSerializer
-    pagination_class = CountedInPagePagination  # a search's matches are counted in the page's pass
     queryset = Document.objects.none()  # for the schema; get_queryset scopes to the caller
+
+    @property
+    def paginator(self):
+        """A search finds and sorts all its matches anyway, so it counts them in the same pass; a plain
+        list reads its page from the listing index and counts apart (a window would read every row)."""
+        if not hasattr(self, "_paginator"):
+            counted = bool(self.request.query_params.get("search"))
+            self._paginator = CountedInPagePagination() if counted else Pagination()
+        return self._paginator
 
     def get_queryset(self):
         user, params = self.request.user, self.request.query_params
