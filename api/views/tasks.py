@@ -1,5 +1,6 @@
-"""The worklist and the task verbs: claim, unclaim, save a draft, complete; reassign for administrators;
-whom a form's person field may name."""
+"""The worklist and the task verbs: claim, unclaim, save a draft, complete; sign a signing step (with a
+key the server holds, or two-step for a token: ``signing.steps``); reassign for administrators; whom a
+form's person field may name."""
 
 from urllib.parse import urlencode
 
@@ -11,9 +12,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -23,6 +25,7 @@ from engine.models import Task
 from forms import drafts
 from forms import people as form_people
 from forms.tasks import task_form
+from signing import steps as signing_steps
 
 from ..serializers import (
     CompletedSerializer,
@@ -32,6 +35,13 @@ from ..serializers import (
     TaskDetailSerializer,
     TaskPeopleSerializer,
     TaskSerializer,
+)
+from ..serializers.signing import SignatureRequestSerializer
+from ..serializers.signsteps import (
+    CompleteStepSerializer,
+    PrepareStepSerializer,
+    SignedTaskSerializer,
+    SignStepSerializer,
 )
 
 ORDERINGS = {"due_at": ("due_at", "-priority"), "-due_at": ("-due_at", "-priority"),
@@ -162,8 +172,13 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         task = self._to_complete(pk)
         body = CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        signing_steps.refuse_plain_completion(task)  # only a signature completes a signing step
         completion = services.complete(task, data=body.validated_data["data"], actor=request.user)
-        drafts.discard_draft(task=task)  # the task is closed: nobody's draft of it is of use
+        return Response(CompletedSerializer(self._completed(completion)).data)
+
+    def _completed(self, completion: services.Completion) -> Task:
+        """The completed task, with the tasks now open to the caller as ``next_tasks``."""
+        drafts.discard_draft(task=completion.task)  # the task is closed: nobody's draft of it is of use
         # The answer comes from what the step stored (nothing is read back), except tasks that earlier
         # steps opened and that are still open: which of them the caller can act on is decided in
         # Python by the worklist's own rule.
@@ -171,11 +186,77 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if completion.still_open:
             following += listed(Task.objects.filter(pk__in=completion.still_open))
         done = completion.task
-        next_tasks = sorted((row for row in following if access.acts_on(request.user, row)),
+        next_tasks = sorted((row for row in following if access.acts_on(self.request.user, row)),
                             key=lambda row: (row.created_at, str(row.pk)))
         # An attribute the model doesn't declare, for CompletedSerializer to read.
         done.next_tasks = next_tasks  # type: ignore[attr-defined]
-        return Response(CompletedSerializer(done).data)
+        return done
+
+    def _signed(self, signed: signing_steps.SignedStep) -> Response:
+        done = self._completed(signed.completion)
+        done.signed_file, done.signature = signed.file, signed.signature  # type: ignore[attr-defined]
+        return Response(SignedTaskSerializer(done).data)
+
+    def _signing_step(self, pk) -> tuple[Task, signing_steps.SignStep]:
+        """The open signing step the caller acts on; 404 (on record) for every other task."""
+        task = self._acted_on(pk)
+        return task, signing_steps.open_step(self.request.user, task)
+
+    @extend_schema(
+        request=SignStepSerializer,
+        responses={200: SignedTaskSerializer,
+                   400: OpenApiResponse(OpenApiTypes.OBJECT, description=(
+                       "An invalid body, or a certificate that is not one of yours for this step.")),
+                   404: OpenApiResponse(OpenApiTypes.OBJECT, description="Not a signing step you act on."),
+                   409: OpenApiResponse(OpenApiTypes.OBJECT, description="The task is no longer open."),
+                   422: OpenApiResponse(OpenApiTypes.OBJECT, description=(
+                       "Refused by the signing checks, nothing stored: e.g. personal_signature_missing, "
+                       "document_changed, certificate_expired, wrong_pin, external_key_only.")),
+                   503: OpenApiResponse(OpenApiTypes.OBJECT, description="The timestamp authority did not answer.")})
+    @action(detail=True, methods=["post"])
+    @sensitive_variables()
+    def sign(self, request, pk=None):
+        """Sign the step's document with a key the server holds (the PIN or password given for this
+        one signature, or the key's stored secret), store the signed version and complete the task
+        with it, at most once: a repeated request after the signature finds the task closed (409)."""
+        request._request.sensitive_post_parameters = ("secret",)  # what @sensitive_post_parameters sets
+        task, step = self._signing_step(pk)
+        body = SignStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        signed = signing_steps.sign_step(request.user, task, certificate=body.validated_data["certificate"],
+                                         secret=body.validated_data.get("secret"), step=step)
+        return self._signed(signed)
+
+    @extend_schema(
+        request=PrepareStepSerializer,
+        responses={201: SignatureRequestSerializer, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
+                   409: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="sign/prepare", url_name="sign-prepare")
+    def sign_prepare(self, request, pk=None):
+        """Two-step signing for a key the server never holds (a USB token, a remote signing
+        service), first step: the digest the token signs for this step's document."""
+        task, step = self._signing_step(pk)
+        body = PrepareStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = signing_steps.prepare_step(request.user, task, certificate=body.validated_data["certificate"],
+                                         step=step)
+        return Response(SignatureRequestSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=CompleteStepSerializer,
+        responses={200: SignedTaskSerializer, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
+                   409: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="sign/complete", url_name="sign-complete")
+    def sign_complete(self, request, pk=None):
+        """Two-step signing, last step: embed the token's signature, store the signed version and
+        complete the task, as ``sign`` answers."""
+        task, step = self._signing_step(pk)
+        body = CompleteStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        signed = signing_steps.complete_step(request.user, task, request=data["request"], signature=data["signature"],
+                                             certificate=data.get("certificate"), step=step)
+        return self._signed(signed)
 
     @extend_schema(request=DraftSerializer, responses={200: DraftSerializer})
     @action(detail=True, methods=["put"])
