@@ -44,7 +44,6 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NUMBERS_BODY, NUMBERS_CLERK, NUMBERS_NOTATION = "ubnd_xa", "vanthuubnd", "CV-BENCH"
 CLERK = "vanthu"  # van_thu@dang_uy_xa in the demo commune: searches and has the reports
 REPORT_BODY, REPORT_YEAR = "dang_uy_xa", 2025
-SEARCH_INDEX = "document_search"  # documents' migration 0002
 
 # --- generated documents -----------------------------------------------------------------------
 
@@ -457,8 +456,8 @@ def search_data(options) -> dict:
     process, one in five with a reply), the rest anywhere; then the planner's statistics."""
     from django.db import connection, transaction  # Django is set up when a phase runs
 
+    from documents import search
     from documents.models import Document, DocumentLink, DocumentProcess, LinkKind
-    from engine import rows as rows_sql
     from engine.models import ProcessInstance, Task
 
     started = time.time()
@@ -480,14 +479,14 @@ def search_data(options) -> dict:
     with transaction.atomic():
         if postgres:  # a bulk load: the search index built once afterwards, as PostgreSQL advises
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP INDEX {SEARCH_INDEX}")
+                cursor.execute(f"DROP INDEX {search.INDEX}")
         counts = {"documents": _bulk_insert(Document, rows), "instances": _bulk_insert(ProcessInstance, instances),
                   "tasks": _bulk_insert(Task, tasks), "document_processes": _bulk_insert(DocumentProcess, handled),
                   "reply_links": _bulk_insert(DocumentLink, links)}
     loaded = time.time() - started - generated
     with connection.cursor() as cursor:
         if postgres:
-            cursor.execute(rows_sql.full_text_index_sql(Document, "search_text", SEARCH_INDEX))
+            cursor.execute(search.index_sql())
             for model in (Document, ProcessInstance, Task, DocumentProcess, DocumentLink):
                 cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
         else:

@@ -21,15 +21,32 @@ asks here. Built on ``engine.access`` (roles, participation, administrators).
   register's report only for its clerks and its competent person (``may_report``,
   ``reported_documents``), with a Tuyệt mật subject hidden as everywhere else.
 - Every opening of confidential content is an event on the document's audit stream (``note_open``).
+- A recalled copy (an incoming document whose sender recalled it, THU HỒI) is destroyed for the
+  people of its body: its body's office still sees its metadata (the register keeps its entry),
+  nobody else sees it, nobody opens its content or its process data (``recalled_copy``). The
+  sender's own recalled document stays as it was, read-only. Only the office of the issuing body
+  recalls (``may_recall``).
 """
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from engine import access, audit, conf
 
-from .models import ConfidentialGrant, Confidentiality, Document, DocumentProcess, Register, full_number
+from . import search
+from .models import (
+    ConfidentialGrant,
+    Confidentiality,
+    Direction,
+    Document,
+    DocumentProcess,
+    HandlingStatus,
+    Register,
+    full_number,
+)
 
 CLERK_ROLE = "van_thu"
 HIDDEN_SUBJECT = "***"
@@ -80,7 +97,8 @@ def visible_documents(user) -> QuerySet:
         return Document.objects.all()
     handled = DocumentProcess.objects.filter(document_id=OuterRef("pk"),
                                              instance__in=access.participating(user).values("pk"))
-    return Document.objects.filter(_in_bodies(office_bodies(user)) | Exists(handled) | _live_grant(user))
+    reached = (Exists(handled) | _live_grant(user)) & ~recalled_copy()
+    return Document.objects.filter(_in_bodies(office_bodies(user)) | reached)
 
 
 def is_competent(user, document: Document) -> bool:
@@ -95,6 +113,8 @@ def _granted(user, document: Document, *, subject: bool = False):
 
 def may_read_content(user, document: Document) -> bool:
     """Whether ``user`` may open the files and the process data of a document they can see."""
+    if is_recalled_copy(document):
+        return False
     if document.confidential:
         return is_competent(user, document) or _granted(user, document)
     if access.is_process_admin(user):  # administrators see metadata, unless they also work on it
@@ -121,13 +141,65 @@ def listed_subject(document: Document) -> str:
 
 
 def searchable_documents(user) -> QuerySet:
-    """What a search may match on the subject: documents whose subject the user may see."""
-    visible = visible_documents(user)
+    """What a search may match on the subject: documents whose subject the user may see, that is
+    ``visible_documents(user)`` narrowed to the subjects shown.
+
+    On PostgreSQL, for someone who sees only their office bodies' documents — nothing reached
+    through a process or a grant outside them (``_reached_elsewhere``, looked up first) — the
+    same set is asked for as those bodies, which the search index answers by itself together with
+    the words (``search.within``: it holds each document's body). Asked as ``visible_documents``,
+    a broad search read every body's matches and tested each (a clerk's "Tỉnh ủy Nghệ An": 16,316
+    documents read to keep 5,049). Everyone else (reached elsewhere, no office, an administrator,
+    SQLite) gets the plain definition. A participation or grant that appears between the look-up
+    and the search shows from the next search on, as if read a moment earlier.
+    ``tests/documents/test_search_scope.py`` holds both forms equal."""
     competent = _bodies_with(user, granting_roles())
     shown = (~Q(confidentiality=Confidentiality.TUYET_MAT) | _in_bodies(competent)
              | Exists(ConfidentialGrant.objects.filter(document_id=OuterRef("pk"), user_id=user.pk, subject=True,
                                                        revoked_at__isnull=True)))
-    return visible.filter(shown)
+    if connection.vendor == "postgresql" and not access.is_process_admin(user):
+        bodies = office_bodies(user)
+        if bodies and access.ANY_BODY not in bodies and not _is_reached_elsewhere(user, bodies):
+            return Document.objects.filter(search.within(bodies), shown)
+    return visible_documents(user).filter(shown)
+
+
+#: How long a person found reached outside their bodies keeps the plain search without looking
+#: again: the plain definition is right whatever the answer, so only "yes" is kept.
+REACHED_ELSEWHERE_SECONDS = 300
+
+
+def _is_reached_elsewhere(user, bodies: set[str]) -> bool:
+    """Whether ``_reached_elsewhere`` has any document. A head of a unit who also works for the
+    committee is: the look-up then costs a search ~10 ms, so the answer is kept a while."""
+    key = f"documents.reached_elsewhere:{user.pk}:{','.join(sorted(bodies))}"
+    if cache.get(key):
+        return True
+    if _reached_elsewhere(user, bodies).exists():
+        cache.set(key, True, REACHED_ELSEWHERE_SECONDS)
+        return True
+    return False
+
+
+def _reached_elsewhere(user, bodies: set[str]) -> QuerySet:
+    """The ids of the documents outside ``bodies`` (not empty) that ``user`` sees through a process
+    they take part in or a live grant, recalled copies included: ``visible_documents``' other ways
+    in, as far as they add anything to the bodies' own documents.
+
+    The processes are taken by the instance's body: an instance of another body with every
+    document it handles (those of ``bodies`` too: a rare link across, harmless), an instance of
+    ``bodies`` only through its links to another body's document (``DocumentProcess.across_bodies``).
+    A clerk takes part in every process she registered, thousands of her own body's instances whose
+    documents the body shows anyway: this way they are not read. The first way does not look at
+    the documents: asked whether it has a row, PostgreSQL would walk every document outside the
+    bodies to find none."""
+    participating = access.participating(user)
+    outside = ~Q(document__body__in=bodies)
+    ways = [DocumentProcess.objects.filter(instance__in=participating.exclude(body__in=bodies).values("pk")),
+            DocumentProcess.objects.filter(outside, across_bodies=True, instance__in=participating.values("pk")),
+            ConfidentialGrant.objects.filter(outside, user_id=user.pk, revoked_at__isnull=True)]
+    first, *others = [way.values("document_id") for way in ways]
+    return first.union(*others, all=True)
 
 
 def may_grant(user, document: Document) -> bool:
@@ -183,9 +255,31 @@ def note_open(user, document: Document, *, what: str) -> None:
 def may_see_process_data(user, instance) -> bool:
     """The process data of a confidential document's process carries its content: only for those
     who may open the document."""
-    documents = Document.objects.filter(processes__instance=instance).exclude(confidentiality=Confidentiality.NONE)
+    documents = Document.objects.filter(processes__instance=instance).filter(
+        ~Q(confidentiality=Confidentiality.NONE) | recalled_copy())
     return all(may_read_content(user, document) for document in documents)
 
 
-def refusal_message() -> str:
+def refusal_message(document: Document | None = None) -> str:
+    if document is not None and is_recalled_copy(document):
+        return _("The sender recalled this document (THU HỒI): its content is no longer available here.")
     return _("You have no access to the content of this confidential document.")
+
+
+# --- Recall (thu hồi, S08) ----------------------------------------------------------------------------
+
+
+def recalled_copy() -> Q:
+    """Documents that are recalled copies: incoming, their sender recalled them."""
+    return Q(direction=Direction.INCOMING, status=HandlingStatus.RECALLED)
+
+
+def is_recalled_copy(document: Document) -> bool:
+    return document.direction == Direction.INCOMING and document.status == HandlingStatus.RECALLED
+
+
+def may_recall(user, document: Document) -> bool:
+    """The office of the document's body (its clerks, chief of office, leaders, competent person)
+    recalls what the body issued; which documents can be recalled is ``outgoing.recall``'s to say."""
+    bodies = office_bodies(user)
+    return document.body in bodies or access.ANY_BODY in bodies

@@ -179,7 +179,7 @@ class HandlingStatus(models.TextChoices):
     DONE = "done", _("Done")
     RETURNED = "returned", _("Returned to the sender")
     DRAFT = "draft", _("Draft")
-    ISSUED = "issued", _("Issued")
+    ISSUED = "issued", _("Issued and sent")  # not "Issued": a number entry's label, "Đã cấp" (số)
     RECALLED = "recalled", _("Recalled")
 
 
@@ -331,14 +331,23 @@ class DocumentProcess(models.Model):
                                  verbose_name=_("document"))
     instance = models.ForeignKey("engine.ProcessInstance", on_delete=models.CASCADE, related_name="documents",
                                  verbose_name=_("process instance"))
+    #: The document belongs to another body than the instance (rare; set on save, neither body
+    #: changes): the search reaches such documents through these links alone
+    #: (``documents.access._reached_elsewhere``).
+    across_bodies = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("document's process")
         verbose_name_plural = _("documents' processes")
         constraints = [models.UniqueConstraint(fields=["document", "instance"], name="document_process_unique")]
+        indexes = [models.Index(fields=["instance"], condition=Q(across_bodies=True), name="document_process_across")]
 
     def __str__(self) -> str:
         return f"{self.document_id} ↔ {self.instance_id}"
+
+    def save(self, *args, **kwargs):
+        self.across_bodies = self.document.body != self.instance.body
+        super().save(*args, **kwargs)
 
 
 class CaseFile(models.Model):

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Field, Model
+from django.db.models import BooleanField, Field, Model
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from .models import ProcessInstance, Task
@@ -206,28 +207,46 @@ def user_ids(usernames: list[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def full_text_index_sql(model: type[Model], field: str, name: str) -> str:
+def full_text_index_sql(model: type[Model], field: str, name: str, *, tag: str | None = None) -> str:
     """The PostgreSQL index ``words_filter`` uses ('simple' configuration: no stemming, the words
-    as written; callers store text without diacritics so either spelling matches)."""
+    as written; callers store text without diacritics so either spelling matches). With ``tag``,
+    the value of that field is one more word of each row (``#`` and the value, which no text's
+    words can be: the parser drops the ``#``), so that ``tagged`` asks the same index for the rows
+    of some values and the words narrow them down inside it."""
     quote = connection.ops.quote_name
-    column = _table_field(model, field)[1]
     return (f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {quote(model._meta.db_table)} "
-            f"USING gin (to_tsvector('simple', {quote(column)}))")
+            f"USING gin (({_search_vector(model, field, tag)}))")
 
 
-def words_filter(queryset, field: str, words: list[str]):
+def _search_vector(model: type[Model], field: str, tag: str | None) -> str:
+    quote = connection.ops.quote_name
+    vector = f"to_tsvector('simple', {quote(_table_field(model, field)[1])})"
+    if tag is None:
+        return vector
+    return f"{vector} || array_to_tsvector(ARRAY['#' || {quote(_table_field(model, tag)[1])}])"
+
+
+def words_filter(queryset, field: str, words: list[str], *, tag: str | None = None):
     """Rows whose ``field`` holds every one of ``words``: on PostgreSQL through the full-text index
     above (the same expression, with the configuration in the text so a prepared plan still uses
-    it), elsewhere each word as a substring."""
+    it; ``tag`` as the index has it), elsewhere each word as a substring."""
     if not words:
         return queryset
     if connection.vendor == "postgresql":
-        column = connection.ops.quote_name(_table_field(queryset.model, field)[1])
-        return queryset.extra(where=[f"to_tsvector('simple', {column}) @@ plainto_tsquery('simple', %s)"],
-                              params=[" ".join(words)])
+        vector = _search_vector(queryset.model, field, tag)
+        return queryset.extra(where=[f"({vector}) @@ plainto_tsquery('simple', %s)"], params=[" ".join(words)])
     for word in words:
         queryset = queryset.filter(**{f"{field}__contains": word})
     return queryset
+
+
+def tagged(model: type[Model], field: str, tag: str, values) -> RawSQL:
+    """PostgreSQL: the rows whose ``tag`` is one of ``values``, as a condition the full-text index
+    made with that ``tag`` answers by itself (combined with a ``words_filter``, in one index scan).
+    A plain equality on the column would let the planner take a B-tree index for it and test the
+    words row by row. ``values`` must not be empty."""
+    words = " | ".join("'#" + str(value).replace("\\", "\\\\").replace("'", "''") + "'" for value in sorted(values))
+    return RawSQL(f"({_search_vector(model, field, tag)}) @@ %s::tsquery", [words], output_field=BooleanField())
 
 
 def usernames(user_ids) -> dict[int, str]:
