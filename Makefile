@@ -46,7 +46,7 @@ check: install
 # Needs GNU gettext (xgettext, msgmerge, msgfmt: `apt-get install gettext`). Translate what it
 # reports untranslated or fuzzy (and drop the fuzzy flag), run it again, commit both files;
 # tests/test_translations.py checks all of this. A new app with messages goes into I18N_APPS.
-I18N_APPS := engine processes directory forms signing documents exchange api web operations
+I18N_APPS := engine processes directory forms signing documents exchange outgoing api web operations
 I18N_CATALOGS = $(wildcard $(I18N_APPS:%=%/locale/vi/LC_MESSAGES/django.po))
 
 .PHONY: messages

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from .views.auth import TokenView
 from .views.definitions import DefinitionViewSet
 from .views.documents import DocumentViewSet, GrantViewSet, RegisterViewSet
+from .views.drafts import DraftVersionViewSet
 from .views.exchange import DocumentDeliveriesView, OutboxViewSet, PacketView
 from .views.incidents import IncidentViewSet
 from .views.instances import InstanceViewSet
@@ -20,6 +21,7 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("documents", DocumentViewSet, basename="document")
+router.register(r"documents/(?P<id>[^/.]+)/versions", DraftVersionViewSet, basename="document-version")
 router.register("document-grants", GrantViewSet, basename="document-grant")
 router.register("registers", RegisterViewSet, basename="register")
 router.register("signing/verifications", VerificationViewSet, basename="signing-verification")

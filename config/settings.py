@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "signing",
     "documents",
     "exchange",
+    "outgoing",
     "api",
     "web",
     "django_otp",  # web: the second factor at sign-in (TOTP devices)
@@ -286,6 +287,9 @@ SPECTACULAR_SETTINGS = {
         "InstanceStatusEnum": "engine.models.InstanceStatus",
         "TaskStatusEnum": "engine.models.TaskStatus",
         "DeliveryStatusEnum": "exchange.models.DeliveryStatus",
+        "DocumentDirectionEnum": "documents.models.Direction",
+        "HandlingStatusEnum": "documents.models.HandlingStatus",
+        "LinkKindEnum": "documents.models.LinkKind",
     },
 }
 API = {

@@ -48,6 +48,8 @@ CODES = {
     "phong_kinh_te": ("002.25.41.H41", "KT"),
     "phong_van_hoa_xa_hoi": ("003.25.41.H41", "VHXH"),
     FRONT: ("000.25.41.I01", "MTTQ"),
+    # The cells receive the Party Committee's documents in the system, so they need a code to be addressed by.
+    **{f"chi_bo_{n:02d}": (f"{100 + n:03d}.25.41.A41", "CB") for n in range(1, CELLS + 1)},
 }
 
 ROLES = {

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from directory.models import Body, Delegation, Holding
+from directory.people import display_name
 
 from .models import DocumentType
 
@@ -173,7 +174,7 @@ def check_signature_block(block: str, *, signer, body: Body, day: date) -> list[
         if not held.exists():
             findings.append(Finding("no_delegation", "signature_block", _(
                 "%(signer)s holds no written delegation (%(authority)s) of %(body)s in force on %(day)s.")
-                % {"signer": signer.get_full_name() or signer.username, "authority": written, "body": body.name,
+                % {"signer": display_name(signer), "authority": written, "body": body.name,
                    "day": day.strftime("%d/%m/%Y")}))
     if len(lines) >= 2:
         titles = _titles(signer, body, day)
@@ -181,7 +182,7 @@ def check_signature_block(block: str, *, signer, body: Body, day: date) -> list[
         if not any(title.casefold().startswith(position) for title in titles):
             findings.append(Finding("wrong_position", "signature_block", _(
                 "The last line names the position “%(found)s”, which %(signer)s does not hold in %(body)s on "
-                "%(day)s (%(held)s).") % {"found": lines[-1], "signer": signer.get_full_name() or signer.username,
+                "%(day)s (%(held)s).") % {"found": lines[-1], "signer": display_name(signer),
                                           "body": body.name, "day": day.strftime("%d/%m/%Y"),
                                           "held": ", ".join(titles) or "—"}))
     return findings

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engine.exceptions import InvalidData
+from engine.exceptions import Conflict, InvalidData
 
 from . import blobs, numbering, signals
 from .models import (
@@ -93,12 +93,20 @@ def register_incoming(document: Document, *, actor=None, instance=None, at: date
     return document
 
 
+def _refuse_recalled(document: Document) -> None:
+    """A recalled document (THU HỒI) is frozen as it was: read-only from the recall on."""
+    if document.status == HandlingStatus.RECALLED:
+        raise Conflict(_("The document was recalled (THU HỒI): it is kept as it was and changes no more."))
+
+
 def set_status(document: Document, status: str, *, reason: str = "", actor=None,
                at: datetime | None = None) -> Document:
     """Move a document to a handling status and tell ``signals.status_changed`` (inside the
-    caller's transaction). Setting the status it already has does nothing."""
+    caller's transaction). Setting the status it already has does nothing; a recalled document
+    keeps its status."""
     if document.status == status:
         return document
+    _refuse_recalled(document)
     document.status = status
     save(document, update_fields=["status"])
     _status_changed(document, reason=reason, actor=actor, at=at)
@@ -112,7 +120,8 @@ def _status_changed(document: Document, *, reason: str, actor, at: datetime | No
 
 def attach(document: Document, content: bytes, *, name: str, role: str = FileRole.MAIN,
            content_type: str = "application/pdf", actor=None) -> DocumentFile:
-    """Add a file (or its next version) to a document."""
+    """Add a file (or its next version) to a document; never to a recalled one."""
+    _refuse_recalled(document)
     if document.confidentiality in PAPER_ONLY:
         raise InvalidData(_("A %(level)s document's files are not uploaded to the networked system; keep them on "
                             "paper.") % {"level": document.get_confidentiality_display()},

@@ -8,6 +8,10 @@ transaction: when the procedure cannot start, nothing is kept and the sender tri
 The document record carries the DocumentId (``exchange_id``, unique in the register) when it is
 free: not when the sender is a body of this system (its outgoing record has it) nor for the second
 of our bodies named in one packet; the arrival keeps it in every case.
+
+A correction or a replacement handed to a body here is linked to that body's copy of the original
+(``corrects`` / ``replaces``, as the sender's record links them). A document recalled before its
+hand-over is not handed over (``NotHandedOver``).
 """
 
 import logging
@@ -19,7 +23,7 @@ from django.utils import timezone
 
 from directory.models import Body
 from documents import records
-from documents.models import Direction, Document, HandlingStatus
+from documents.models import Direction, Document, DocumentLink, HandlingStatus, LinkKind
 from engine import audit, services
 from engine.exceptions import EngineError
 from engine.models import ProcessInstance
@@ -27,7 +31,7 @@ from engine.models import ProcessInstance
 from . import conf, contents, deliveries, organs, statuses
 from .contents import TravellingFile
 from .edxml import StatusCode
-from .exceptions import ReceiverUnavailable
+from .exceptions import NotHandedOver, ReceiverUnavailable
 from .models import Arrival, Delivery, DeliveryStatus, InboxPacket, OutboxPacket, Peer
 from .verification import verify_incoming
 
@@ -116,10 +120,22 @@ def arrive_locally(row: OutboxPacket) -> Arrival:
         existing = Arrival.objects.filter(delivery=delivery).first()
         if existing is not None:
             return existing
+        if Document.objects.filter(pk=source.pk, status=HandlingStatus.RECALLED).exists():
+            raise NotHandedOver()
         arrival = file(arriving, body=body, files=files, verification_id=verification_id, keep_exchange_id=False,
                        delivery=delivery)
+        _link_to_originals(source, arrival, delivery)
         now = timezone.now()
         deliveries.record(delivery, DeliveryStatus.DELIVERED, at=now)
         arrival.delivery = delivery
         statuses.answer(arrival, StatusCode.ARRIVED, at=now)
     return arrival
+
+
+def _link_to_originals(source: Document, arrival: Arrival, delivery: Delivery) -> None:
+    """The copy of a correction or replacement, linked to this body's copy of the original."""
+    for link in DocumentLink.objects.filter(source=source, kind__in=(LinkKind.CORRECTS, LinkKind.REPLACES)):
+        earlier = (Arrival.objects.select_related("document")
+                   .filter(delivery__document_id=link.target_id, delivery__organ_id=delivery.organ_id).first())
+        if earlier is not None:
+            records.link(arrival.document, earlier.document, kind=link.kind)

@@ -4,8 +4,9 @@ its current status.
 Status packets may come late, twice or out of order (a 01 posted back before the transport learned
 that the packet arrived), so the history keeps every report once (by status and time) and the
 current status only moves forward: pending, failed, delivered, then the recipient's 01, 03, 04, 05,
-06. A refusal (02) ends it, whatever came before. Packets give their time to the second; events of
-the same second are shown in that order too (``history``).
+06. A refusal (02) ends it, whatever came before. After a recall the copy's fate ends it: recall
+sent (a peer), then refused (16) or recalled (15, or at once for a body here). Packets give their
+time to the second; events of the same second are shown in that order too (``history``).
 """
 
 from datetime import datetime
@@ -23,7 +24,7 @@ from .models import Delivery, DeliveryEvent, DeliveryStatus
 RANK = {status: rank for rank, status in enumerate((
     DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.DELIVERED, DeliveryStatus.RECEIVED,
     DeliveryStatus.ACCEPTED, DeliveryStatus.ASSIGNED, DeliveryStatus.PROCESSING, DeliveryStatus.DONE,
-    DeliveryStatus.REFUSED))}
+    DeliveryStatus.REFUSED, DeliveryStatus.RECALLING, DeliveryStatus.RECALL_REFUSED, DeliveryStatus.RECALLED))}
 #: The recipient's status codes (QCVN 102 §3) that a delivery records.
 STATUS_OF_CODE = {
     StatusCode.ARRIVED: DeliveryStatus.RECEIVED,
@@ -33,10 +34,28 @@ STATUS_OF_CODE = {
     StatusCode.PROCESSING: DeliveryStatus.PROCESSING,
     StatusCode.DONE: DeliveryStatus.DONE,
 }
+#: The answers to a recall (15 and 16): about a recalled document, what became of the copy.
+STATUS_OF_RECALL = {
+    StatusCode.CHANGE_ACCEPTED: DeliveryStatus.RECALLED,
+    StatusCode.CHANGE_REFUSED: DeliveryStatus.RECALL_REFUSED,
+}
+#: … and about one that is not recalled (an update or a replacement it was sent as): taken, or refused.
+STATUS_OF_CHANGE = {
+    StatusCode.CHANGE_ACCEPTED: DeliveryStatus.RECEIVED,
+    StatusCode.CHANGE_REFUSED: DeliveryStatus.REFUSED,
+}
 #: Why a delivery's current status is what it is, kept in ``reason``.
-_WITH_REASON = (DeliveryStatus.REFUSED, DeliveryStatus.FAILED)
+_WITH_REASON = (DeliveryStatus.REFUSED, DeliveryStatus.FAILED, DeliveryStatus.RECALL_REFUSED)
 REFUSED_NOTICE = gettext_lazy("%(recipient)s refused the document %(number)s: %(reason)s")
+RECALL_REFUSED_NOTICE = gettext_lazy("%(recipient)s refused to recall the document %(number)s: %(reason)s")
 NO_REASON = gettext_lazy("no reason given")
+
+
+def status_of(code: StatusCode, *, recalled: bool) -> str | None:
+    """The delivery status a recipient's status code stands for (None: not one recorded here)."""
+    if code in STATUS_OF_CODE:
+        return STATUS_OF_CODE[code]
+    return (STATUS_OF_RECALL if recalled else STATUS_OF_CHANGE).get(code)
 
 
 def history(delivery: Delivery) -> list[DeliveryEvent]:
@@ -69,9 +88,11 @@ def record(delivery: Delivery, status: str, *, at: datetime | None = None, descr
             before={"organ_id": delivery.organ_id, "status": before},
             after={"organ_id": delivery.organ_id, "status": status, "description": description[:500],
                    "at": at.isoformat()})])
-        if status == DeliveryStatus.REFUSED:
+        if status in (DeliveryStatus.REFUSED, DeliveryStatus.RECALL_REFUSED):
             number = "/".join(part for part in (document.code_number, document.code_notation) if part)
-            notices.tell_clerks(document.body, kind="document_refused", message=REFUSED_NOTICE, values={
-                "recipient": delivery.organ_name or delivery.organ_id, "number": number,
-                "reason": description or NO_REASON})
+            refused = status == DeliveryStatus.REFUSED
+            notices.tell_clerks(document.body, kind="document_refused" if refused else "recall_refused",
+                                message=REFUSED_NOTICE if refused else RECALL_REFUSED_NOTICE, values={
+                                    "recipient": delivery.organ_name or delivery.organ_id, "number": number,
+                                    "reason": description or NO_REASON})
     return True

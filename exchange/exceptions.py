@@ -27,20 +27,21 @@ class UnknownDocument(QuytrinhError):
 
 
 class StatusNotHandled(QuytrinhError):
-    """13 (take back), 15 and 16 (answers to change requests): not part of what this system exchanges."""
+    """13 (take back): not part of what this system exchanges."""
 
     code = "status_not_handled"
     status = 422
-    default_message = _("The status %(code)s is not handled here; only 01 to 06 are recorded.")
+    default_message = _("The status %(code)s is not handled here; only 01 to 06, 15 and 16 are recorded.")
 
 
-class ChangeNotSupported(QuytrinhError):
-    """Revocations, updates and replacements are answered with 16 (refused) and not applied."""
+class ChangeNotMatched(QuytrinhError):
+    """A revocation, update or replacement of a document that never arrived here from its sender
+    (through that peer): refused, and answered with 16."""
 
-    code = "change_not_supported"
+    code = "change_not_matched"
     status = 422
-    default_message = _("Only new documents are received here: revocations, updates and replacements are refused "
-                        "(status 16); please contact the receiving office.")
+    default_message = _("The document %(document_id)s that this packet recalls, corrects or replaces never arrived "
+                        "here from its sender; nothing was changed (status 16).")
 
 
 class ReceiverUnavailable(EngineError):
@@ -51,3 +52,11 @@ class ReceiverUnavailable(EngineError):
     status = 503
     retry_after = 60
     default_message = _("The document could not be filed now; nothing was kept. Please send it again later.")
+
+
+class NotHandedOver(QuytrinhError):
+    """The document was recalled before a body here got its copy: the copy is not made."""
+
+    code = "recalled_before_hand_over"
+    status = 409
+    default_message = _("The document was recalled before it was handed over; no copy was made.")

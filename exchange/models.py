@@ -54,6 +54,7 @@ class PacketKind(models.TextChoices):
     DOCUMENT = "document", _("Document packet")
     STATUS = "status", _("Status packet")
     LOCAL = "local", _("Delivery to a body of this system")
+    REVOKE = "revoke", _("Recall packet")
 
 
 class OutboxState(models.TextChoices):
@@ -99,7 +100,8 @@ class OutboxPacket(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     """How far a recipient got with an outgoing document: transport first, then the recipient's own
-    status packets (QCVN 102 §3)."""
+    status packets (QCVN 102 §3); after a recall, whether the recipient's copy was taken back (a
+    body here: at once; a peer: "recall sent", then its 15 or 16)."""
 
     PENDING = "pending", _("Waiting to be sent")
     FAILED = "failed", _("Could not be delivered")
@@ -110,6 +112,9 @@ class DeliveryStatus(models.TextChoices):
     PROCESSING = "processing", _("Being handled (05)")
     DONE = "done", _("Done (06)")
     REFUSED = "refused", _("Refused (02)")
+    RECALLING = "recalling", _("Recall sent")
+    RECALL_REFUSED = "not_recalled", _("Recall refused (16)")
+    RECALLED = "recalled", _("Recalled")
 
 
 class Delivery(models.Model):

@@ -34,6 +34,8 @@ FAILED_NOTICE = gettext_lazy("The exchange gave up sending the document %(docume
                              "attempts: %(error)s")
 FAILED_STATUS_NOTICE = gettext_lazy("The exchange gave up sending the status %(code)s about the document %(document)s "
                                     "to %(peer)s after %(attempts)s attempts: %(error)s")
+FAILED_RECALL_NOTICE = gettext_lazy("The exchange gave up sending the recall of the document %(document)s to %(peer)s "
+                                    "after %(attempts)s attempts: %(error)s")
 
 
 def add(*, kind: str, exchange_id: str, body: str, document=None, peer=None, packet: bytes | None = None,
@@ -110,10 +112,10 @@ def _report_failure(row: OutboxPacket) -> None:
             "peer": row.peer.name if row.peer else "", "attempts": row.attempts, "error": row.last_error[:500]})])
     for delivery in row.deliveries.all():
         deliveries.record(delivery, DeliveryStatus.FAILED, description=row.last_error)
-    notices.tell_clerks(row.body, kind="exchange_failed",
-                        message=FAILED_STATUS_NOTICE if row.kind == PacketKind.STATUS else FAILED_NOTICE, values={
-                            "code": row.status_code, "document": row.exchange_id, "attempts": row.attempts,
-                            "error": row.last_error[:200], "peer": row.peer.name if row.peer else row.body})
+    message = {PacketKind.STATUS.value: FAILED_STATUS_NOTICE, PacketKind.REVOKE.value: FAILED_RECALL_NOTICE}
+    notices.tell_clerks(row.body, kind="exchange_failed", message=message.get(row.kind, FAILED_NOTICE), values={
+        "code": row.status_code, "document": row.exchange_id, "attempts": row.attempts,
+        "error": row.last_error[:200], "peer": row.peer.name if row.peer else row.body})
 
 
 def sweep(limit: int = 500) -> int:

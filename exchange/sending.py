@@ -6,32 +6,54 @@ in it: the document gets its DocumentId, each recipient a delivery (what the sen
 shows), and the outbox a row per peer (the packet, built now: what leaves is what was approved)
 or per body of this system (handed over by a worker: its copy, the verification of its PDF, its
 procedure). The rows go out after commit. Sending again is harmless: a recipient that already has a
-delivery is skipped, so a step that runs twice sends nothing twice.
+delivery is skipped, so a step that runs twice sends nothing twice. A recalled document is not sent
+again (``exchange.recalls``).
+
+A correction (đính chính: the document ``corrects`` another) goes to a peer as an edXML update
+(business type 2) and a replacement (``replaces``) as a replacement (3), both naming the original's
+DocumentId, when that peer's recipients had the original; otherwise, and for anything else, as a
+new document (0). A body here gets its copy linked to its copy of the original (``arrivals``).
 """
 
 from collections.abc import Sequence
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from directory.models import Body
 from directory.people import display_name
 from documents import access as document_access
 from documents import records
-from documents.models import Direction, Document, FileRole
+from documents.models import Direction, Document, DocumentLink, FileRole, HandlingStatus, LinkKind, full_number
 
 from . import contents, deliveries, organs, outbox, peers
-from .edxml import Business, Organ, StaffInfo, build_document_packet, make_document_id
+from .edxml import (
+    Business,
+    BusinessType,
+    Organ,
+    Replacement,
+    StaffInfo,
+    build_document_packet,
+    make_document_id,
+)
 from .exceptions import NotSendable
 from .models import Delivery, DeliveryStatus, PacketKind, Peer
+
+#: Why an update or a replacement is sent, in its ``BussinessDocReason``.
+REASONS = {LinkKind.CORRECTS: gettext_lazy("Corrects the document %(number)s."),
+           LinkKind.REPLACES: gettext_lazy("Replaces the document %(number)s.")}
 
 
 def _check(document: Document, organ_ids: list[str]) -> date:
     """Refuses what cannot be sent; returns the issued date, which the DocumentId names."""
     if document.direction != Direction.OUTGOING:
         raise NotSendable(_("Only an outgoing document is sent through the exchange."))
+    if document.status == HandlingStatus.RECALLED:
+        raise NotSendable(_("The document was recalled (THU HỒI): it is kept as it was and not sent again."))
     if not document_access.may_forward(document):
         raise NotSendable(_("A confidential document is not sent through the electronic exchange; send it on "
                             "paper."))
@@ -102,7 +124,8 @@ def _send(document: Document, routes: dict[str, Body | Peer], *, sender: Organ, 
     staff = StaffInfo(department=sender.organ_name[:200], staff=display_name(who)) if who else None
     for peer, organ_ids in by_peer.items():
         packet = build_document_packet(
-            contents.packet_document(document, issued_date=issued), sender=sender, business=Business(staff=staff),
+            contents.packet_document(document, issued_date=issued), sender=sender,
+            business=business_for(document, organ_ids, staff=staff),
             recipients=[Organ(organ_id, names.get(organ_id, "")[:200]) for organ_id in organ_ids],
             attachments=contents.attachments(files))
         row = outbox.add(kind=PacketKind.DOCUMENT, exchange_id=exchange_id, body=document.body, document=document,
@@ -113,3 +136,24 @@ def _send(document: Document, routes: dict[str, Body | Peer], *, sender: Organ, 
     for delivery in made:
         deliveries.record(delivery, DeliveryStatus.PENDING, at=now, actor=who,
                           description=delivery.peer.name if delivery.peer else delivery.body)
+
+
+def business_for(document: Document, organ_ids: list[str], *, staff: StaffInfo | None = None) -> Business:
+    """What a packet to ``organ_ids`` does: update or replace the original the document corrects or
+    replaces, when one of them had it; else bring a new document."""
+    links = (DocumentLink.objects.filter(source=document, kind__in=(LinkKind.REPLACES, LinkKind.CORRECTS))
+             .select_related("target").order_by("-kind", "pk"))  # a replacement before a correction
+    for link in links:
+        original = link.target
+        had = sorted(set(original.deliveries.filter(organ_id__in=organ_ids).values_list("organ_id", flat=True)))
+        if not original.exchange_id or not had:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = str(REASONS[LinkKind(link.kind)]) % {
+                "number": full_number(original.code_number, original.code_notation)}
+        if link.kind == LinkKind.REPLACES:
+            return Business(doc_type=BusinessType.REPLACE, reason=reason, document_id=original.exchange_id,
+                            staff=staff, replacements=(Replacement(original.exchange_id, tuple(had)),))
+        return Business(doc_type=BusinessType.UPDATE, reason=reason, document_id=original.exchange_id, staff=staff,
+                        document_info_changed=True)
+    return Business(staff=staff)

@@ -5,10 +5,12 @@ back on arrival; then the document office's ``status_changed`` (sent inside the 
 document's handling status) maps registered → 03, assigned → 04, being handled → 05, done → 06 and
 returned → 02 with the reason, and the answer is written in that same transaction: a status packet
 in the outbox to the peer it came from, or, when the sender is a body of this system, straight into
-the sender's delivery. A packet refused on arrival is answered 02 (16 for a change request).
+the sender's delivery. A packet refused on arrival is answered 02 (16 for a change request). A
+recall carried out here is answered 15, one that cannot be matched 16.
 
 Receiving: a peer's status packet moves the delivery of the document it names to the organ that
-reports it, sent through that same peer.
+reports it, sent through that same peer; 15 and 16 about a recalled document say whether its copy
+there was taken back.
 """
 
 from datetime import datetime
@@ -53,6 +55,7 @@ DESCRIPTIONS = {
     StatusCode.PROCESSING: _("The document is being handled."),
     StatusCode.DONE: _("Handling of the document is finished."),
     StatusCode.CHANGE_REFUSED: _("The change request was refused."),
+    StatusCode.CHANGE_ACCEPTED: _("The recall was carried out: the copy here was taken back."),
 }
 
 
@@ -69,7 +72,9 @@ def answer(arrival: Arrival, code: StatusCode, *, description: str = "", actor=N
     description = description or _in_language(DESCRIPTIONS.get(code, ""))
     staff = display_name(actor) if getattr(actor, "pk", None) else ""
     if arrival.delivery is not None:
-        deliveries.record(arrival.delivery, deliveries.STATUS_OF_CODE[code], at=at, description=description,
+        # between bodies here, 15 and 16 only ever answer a recall
+        status = deliveries.status_of(code, recalled=True)
+        deliveries.record(arrival.delivery, status, at=at, description=description,  # type: ignore[arg-type]
                           staff=staff, actor=actor)
         return
     packet = build_status_packet(
@@ -118,10 +123,11 @@ def refuse(target: RefusalTarget, *, peer: Peer, reporters: dict[str, str], desc
 
 def record(report: StatusPacket, *, peer: Peer) -> Delivery:
     """Put a peer's status report in the history of the delivery it is about."""
-    status = deliveries.STATUS_OF_CODE.get(report.status)
     organ_id, document_id = report.reporter.organ_id, report.response_for.document_id
     delivery = (Delivery.objects.select_related("document")
                 .filter(document__exchange_id=document_id, organ_id=organ_id, peer=peer).first())
+    recalled = delivery is not None and delivery.document.status == HandlingStatus.RECALLED
+    status = deliveries.status_of(report.status, recalled=recalled)
     if status is None:
         raise StatusNotHandled(code=report.status.value)
     if delivery is None:

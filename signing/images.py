@@ -8,6 +8,7 @@ thing. Drawing is deterministic (seeded by the name), so a rendered stamp can be
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import math
@@ -33,6 +34,7 @@ def _rng(text: str) -> random.Random:
     return random.Random(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
 
 
+@functools.lru_cache(maxsize=64)  # drawn from its text alone: the same bytes for every signature
 def demo_signature_png(name: str) -> bytes:
     """A blue 'handwritten' signature: the given name in italics over a flourish."""
     rng = _rng(name)
@@ -79,6 +81,7 @@ def _text_on_arc(image: Image.Image, text: str, *, radius: float, font, fill, to
         angle += step if top else -step
 
 
+@functools.lru_cache(maxsize=64)
 def demo_seal_png(organisation: str, place: str = "") -> bytes:
     """A red round seal: double ring, the organisation's name around the top, a star inside."""
     size = SEAL_PIXELS

@@ -103,6 +103,7 @@ class DocumentMetadata:
     subject: str = ""
     recipients: tuple[str, ...] = ()
     title: str = field(default="", compare=False)  # PDF metadata title; defaults to the subject
+    number_line: str = ""  # a draft's number line as typed ("Số …-KH/ĐU"), printed as it is
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ _TWO_COLUMNS = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0)
 
 
 def _header(meta: DocumentMetadata, st: dict, widths: tuple[float, float]) -> Table:
-    number = format_notation(system=meta.system, number=meta.code_number, notation=meta.code_notation)
+    number = meta.number_line or format_notation(system=meta.system, number=meta.code_number,
+                                                 notation=meta.code_notation)
     left = []
     if meta.parent_organ_name:
         left.append(_p(meta.parent_organ_name.upper(), st["organ_parent"]))

@@ -21,10 +21,13 @@ def test_catalog_deploys_once_and_redeploy_is_a_no_op(db):
     first = services.deploy(catalog.files())
     again = services.deploy(catalog.files())
 
-    assert [(d.definition.key, d.definition.version, d.created) for d in first] == [("incoming_document", 1, True)]
-    assert [(d.definition.key, d.definition.version, d.created) for d in again] == [("incoming_document", 1, False)]
-    assert ProcessDefinition.objects.count() == 1
-    assert AuditEvent.objects.filter(stream="definition:incoming_document", action="definition_deployed").count() == 1
+    assert sorted((d.definition.key, d.definition.version, d.created) for d in first) == [
+        ("incoming_document", 1, True), ("outgoing_document", 1, True)]
+    assert sorted((d.definition.key, d.definition.version, d.created) for d in again) == [
+        ("incoming_document", 1, False), ("outgoing_document", 1, False)]
+    assert ProcessDefinition.objects.count() == 2
+    for key in ("incoming_document", "outgoing_document"):
+        assert AuditEvent.objects.filter(stream=f"definition:{key}", action="definition_deployed").count() == 1
 
 
 def test_changed_content_makes_a_new_version_and_renaming_does_not(db):

@@ -3,6 +3,7 @@ document is decided by ``documents.access`` before these render it: the view pas
 show and whether the content is open to them."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from directory.models import Body
@@ -12,6 +13,7 @@ from documents.models import (
     DocumentFile,
     DocumentLink,
     DocumentType,
+    LinkKind,
     NumberEntry,
     Register,
     full_number,
@@ -48,6 +50,45 @@ class DocumentSerializer(serializers.ModelSerializer):
         if document.pk in subjects:
             shown["subject"] = subjects[document.pk]
         return shown
+
+
+class RecallSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text=_("When it was recalled."))
+    by = serializers.CharField(help_text=_("Who recalled it."))
+    organ = serializers.CharField(help_text=_("The issuing organ that recalled it."))
+    reason = serializers.CharField()
+
+
+class LinkedDocumentSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(LinkKind.choices)
+    direction = serializers.ChoiceField(["out", "in"], help_text=_(
+        "out: this document replies to, replaces or corrects the other; in: the other does so to this one."))
+    document = serializers.UUIDField()
+    number = serializers.CharField(allow_blank=True, help_text=_("Empty when the caller may not see the other."))
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    """A document's page: what the list shows, the recall (THU HỒI) when recalled, and its links."""
+
+    recalled = serializers.SerializerMethodField(help_text=_("When, by whom and why it was recalled; null if not."))
+    links = serializers.SerializerMethodField()
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "recalled", "links"]
+        read_only_fields = fields
+
+    @extend_schema_field(RecallSerializer(allow_null=True))
+    def get_recalled(self, document) -> dict | None:
+        found = self.context.get("recalled", {}).get(document.pk)
+        return RecallSerializer(found).data if found is not None else None
+
+    @extend_schema_field(LinkedDocumentSerializer(many=True))
+    def get_links(self, document) -> list:
+        return list(LinkedDocumentSerializer(self.context.get("links", {}).get(document.pk, []), many=True).data)
+
+
+class RecallRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text=_("Why the document is recalled (kept on record)."))
 
 
 class RecordFileSerializer(serializers.ModelSerializer):

@@ -16,10 +16,10 @@ class PacketDocumentSerializer(serializers.Serializer):
 
 
 class PacketReceiptSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(["accepted", "duplicate", "recorded"], help_text=_(
-        "accepted: filed now; duplicate: this DocumentId was filed before, nothing was filed again; "
-        "recorded: a status packet was recorded."))
-    kind = serializers.ChoiceField(["document", "status"])
+    outcome = serializers.ChoiceField(["accepted", "duplicate", "recorded", "recalled"], help_text=_(
+        "accepted: filed now; duplicate: this DocumentId was filed (or recalled) before, nothing was done again; "
+        "recorded: a status packet was recorded; recalled: the copies of a recalled document were taken back."))
+    kind = serializers.ChoiceField(["document", "status", "revoke"])
     document_id = serializers.CharField(source="exchange_id", help_text=_("The edXML DocumentId."))
     status_code = serializers.CharField(allow_blank=True)
     documents = PacketDocumentSerializer(many=True)

@@ -16,15 +16,19 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from documents import access, blobs, grants, reports, search
-from documents.models import ConfidentialGrant, Document, HandlingStatus, NumberEntry, Register
+from documents.models import ConfidentialGrant, Document, HandlingStatus, NumberEntry, Register, full_number
+from exchange import recalls
+from outgoing import recall as recalling
 
 from ..pagination import CountedInPagePagination, Pagination
 from ..serializers.documents import (
+    DocumentDetailSerializer,
     DocumentLinkSerializer,
     DocumentSerializer,
     GrantRequestSerializer,
     GrantSerializer,
     NumberEntrySerializer,
+    RecallRequestSerializer,
     RecordFileSerializer,
     RegisterSerializer,
 )
@@ -53,6 +57,22 @@ def render(documents, user, *, many: bool):
     context = {"subjects": {d.pk: access.subject_for(user, d) for d in rows},
                "content_open": {d.pk: access.may_read_content(user, d) for d in rows}}
     return DocumentSerializer(documents, many=many, context=context).data
+
+
+def render_detail(document: Document, user) -> dict:
+    """A document's page: as listed, with its recall and its links (the other document's number only
+    for someone who may see it)."""
+    links = [("out", link.kind, link.target) for link in document.links_out.select_related("target")]
+    links += [("in", link.kind, link.source) for link in document.links_in.select_related("source")]
+    seen = set(access.visible_documents(user).filter(pk__in=[other.pk for _way, _kind, other in links])
+               .values_list("pk", flat=True))
+    context = {"subjects": {document.pk: access.subject_for(user, document)},
+               "content_open": {document.pk: access.may_read_content(user, document)},
+               "recalled": recalls.recall_of([document]),
+               "links": {document.pk: [{"kind": kind, "direction": way, "document": other.pk,
+                                        "number": full_number(other.code_number, other.code_notation)
+                                        if other.pk in seen else ""} for way, kind, other in links]}}
+    return DocumentDetailSerializer(document, context=context).data
 
 
 class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -105,13 +125,26 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _open(self, pk, what: str) -> Document:
         document = self._visible(pk)
         if not access.may_read_content(self.request.user, document):
-            raise exceptions.PermissionDenied(access.refusal_message())
+            raise exceptions.PermissionDenied(access.refusal_message(document))
         access.note_open(self.request.user, document, what=what)
         return document
 
-    @extend_schema(responses={200: DocumentSerializer})
+    @extend_schema(responses={200: DocumentDetailSerializer})
     def retrieve(self, request, pk=None):
-        return Response(render(self._visible(pk), request.user, many=False))
+        return Response(render_detail(self._visible(pk), request.user))
+
+    @extend_schema(request=RecallRequestSerializer, responses={200: DocumentDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def recall(self, request, pk=None):
+        """Recall (thu hồi) an issued outgoing document: frozen here, its copies taken back everywhere
+        (``outgoing.recall``). For the office of its body only."""
+        document = self._visible(pk)
+        if not access.may_recall(request.user, document):
+            raise exceptions.PermissionDenied(_("Only the office of the issuing body recalls its documents."))
+        body = RecallRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        document = recalling.recall(document, reason=body.validated_data["reason"], actor=request.user)
+        return Response(render_detail(document, request.user))
 
     @extend_schema(responses={200: RecordFileSerializer(many=True)})
     @action(detail=True, methods=["get"])

@@ -40,6 +40,7 @@ class Holder:
 
 DEFAULT_PEOPLE = (
     Holder("bi_thu", "Nguyễn Văn An", "Đảng ủy xã Vĩnh An", title="Bí thư Đảng ủy"),
+    Holder("pho_bi_thu", "Trần Thị Hà", "Đảng ủy xã Vĩnh An", title="Phó Bí thư Đảng ủy"),
     Holder("chu_tich", "Trần Thị Bình", "Ủy ban nhân dân xã Vĩnh An", title="Chủ tịch UBND xã"),
     Holder("pho_chu_tich", "Hoàng Văn Giang", "Ủy ban nhân dân xã Vĩnh An", title="Phó Chủ tịch UBND xã"),
 )
@@ -127,6 +128,14 @@ class TestPKI:
     @property
     def crls_der(self) -> list[bytes]:
         return [crl.public_bytes(serialization.Encoding.DER) for crl in (self.intermediate_crl, self.root_crl)]
+
+    def crls_der_at(self, now: dt.datetime) -> list[bytes]:
+        """The CRLs the CAs would publish at ``now``: what a test whose clock runs weeks ahead adds,
+        since the ones made with the PKI are due again after seven days."""
+        number = int(now.timestamp())
+        return [crl.public_bytes(serialization.Encoding.DER) for crl in (
+            _crl(self.intermediate, revoked=[(self.revoked, self.created_at)], now=now, number=number),
+            _crl(self.root, revoked=[], now=now, number=number))]
 
     def holder(self, label: str) -> Issued:
         for group in (self.people, self.organisations):

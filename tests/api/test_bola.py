@@ -28,6 +28,11 @@ OBJECT_OPERATIONS = [
     ("put", "/api/v1/tasks/{id}/draft/", "task"),
     ("post", "/api/v1/tasks/{id}/reassign/", "task"),
     ("get", "/api/v1/tasks/{id}/people/", "task"),
+    # Signing a task's document: 404 before the body is read, for a task the caller does not act on;
+    # a signing step's own cases (its other signer, a non-signing task) are in tests/api/test_sign_step.py.
+    ("post", "/api/v1/tasks/{id}/sign/", "task"),
+    ("post", "/api/v1/tasks/{id}/sign/prepare/", "task"),
+    ("post", "/api/v1/tasks/{id}/sign/complete/", "task"),
     ("post", "/api/v1/incidents/{id}/retry/", "incident"),
     ("post", "/api/v1/notifications/{id}/read/", "notification"),
     ("post", "/api/v1/process-definitions/{key}/start/", "definition"),
@@ -50,6 +55,12 @@ OBJECT_OPERATIONS = [
     ("get", "/api/v1/registers/{id}/entries/", "document"),
     ("get", "/api/v1/registers/{id}/report/", "document"),
     ("get", "/api/v1/documents/{id}/deliveries/", "document"),
+    # Recall (S08): its 404/403/409 cases are in tests/outgoing/test_recall.py (and the matrix of who sees a
+    # recalled copy there).
+    ("post", "/api/v1/documents/{id}/recall/", "document"),
+    # A draft's versions: the drafter's alone to make; its cases are in tests/outgoing/test_versions_api.py.
+    ("get", "/api/v1/documents/{id}/versions/", "document"),
+    ("post", "/api/v1/documents/{id}/versions/", "document"),
     # The exchange's outbox is for process administrators: its cases are in tests/exchange/test_api.py.
     ("post", "/api/v1/exchange/outbox/{id}/retry/", "exchange"),
 ]

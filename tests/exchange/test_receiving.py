@@ -175,12 +175,13 @@ def test_xml_that_does_not_read_is_refused_without_an_answer_it_could_not_addres
     assert statuses_queued() == [] and InboxPacket.objects.get().outcome == "refused"
 
 
-def test_a_change_request_is_refused_with_16(province, sealed):
+def test_a_change_request_about_a_document_never_received_here_is_refused_with_16(province, sealed):
     _peer, key = province
     revoke = Business(doc_type=BusinessType.REVOKE, reason="Thu hồi do sai sót")
     answer = post(province_packet(sealed, business=revoke), key)
-    assert answer.status_code == 422 and answer.json()["type"].endswith("/change_not_supported")
+    assert answer.status_code == 422 and answer.json()["type"].endswith("/change_not_matched")
     assert [s["code"] for s in statuses_queued()] == ["16"] and not Document.objects.exists()
+    # (tests/exchange/test_revoke.py: the revocations, updates and replacements that match a copy here)
 
 
 def test_only_a_known_active_peer_posts(province, sealed):

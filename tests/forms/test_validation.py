@@ -31,10 +31,21 @@ VALID = {
                         {"outcome": "done", "result_summary": "Đã trả lời bằng Công văn 15-CV/ĐU",
                          "reply_document_id": "2e3d08ce-867a-47b4-9d58-40291ec71efa"}],
     "incoming_report": [{}, {"reply": "15-CV/ĐU", "report": "Đã trả lời"}],
+    "outgoing_draft": [
+        {"document_type": "ke_hoach", "subject": "Kế hoạch triển khai Quy định 339-QĐ/TW", "number_text": "Số …-KH/ĐU",
+         "signature_block": "T/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ", "urgency": "thuong"},
+        {"document_type": "quyet_dinh", "subject": "Về việc thành lập Tổ công tác", "number_text": "Số: …/QĐ-UBND",
+         "signature_block": "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", "signer": "phochutich", "urgency": "khan",
+         "confidentiality": "", "recipients": ["000.25.41.A41"], "body_text": "Điều 1.\n\nĐiều 2.",
+         "appendix_files": ["2e3d08ce-867a-47b4-9d58-40291ec71efa"], "note": "Bản 2"}],
+    "outgoing_review": [{"decision": "approve"}, {"decision": "reject", "comment": "Sửa số, ký hiệu"}],
 }
 
 INVALID = [
     # form, data, expected errors
+    ("outgoing_review", {"decision": "maybe"}, {"decision": ["Phải là một trong: Đồng ý, Trả lại để sửa."]}),
+    ("outgoing_review", {"decision": "approve", "format_check": {"ok": True}},
+     {"format_check": ["Trường này do hệ thống điền, không được sửa."]}),
     ("incoming_receive", {}, {"valid": ["Trường này là bắt buộc."]}),
     ("incoming_receive", {"valid": "có"}, {"valid": ["Phải là đúng hoặc sai."]}),
     ("incoming_receive", {"valid": False}, {"reject_reason": ["Trường này là bắt buộc."]}),
