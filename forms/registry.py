@@ -21,9 +21,11 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 #: How a field is shown; ``report`` shows a read-only verification report the process put in the
-#: data; ``unit``/``units`` pick among the units of the task's body (``x-unit``, ``forms.units``).
+#: data; ``unit``/``units`` pick among the units of the task's body (``x-unit``, ``forms.units``);
+#: ``organs`` picks recipients by identification code (an array of strings): the pages offer the known
+#: bodies and peers' codes and accept typed ones; the schema's pattern is still what is checked.
 WIDGETS = {"text", "textarea", "number", "date", "checkbox", "select", "radio", "user", "users", "unit", "units",
-           "report"}
+           "organs", "report"}
 
 
 class FormDefinitionError(ImproperlyConfigured):

@@ -33,6 +33,13 @@ ACTIONS = {
     "document_received": _("The document arrived"),
     "document_registered": _("The document was registered"),
     "document_returned": _("The document was returned to its sender"),
+    "draft_opened": _("Opened the draft"),
+    "draft_version": _("Saved a version of the draft"),
+    "draft_approved": _("Approved the draft"),
+    "draft_returned": _("Returned the draft for rework"),
+    "approval_voided": _("The signer's approval was voided: the draft changed after it"),
+    "document_numbered": _("The document was numbered"),
+    "document_issued": _("The document was issued"),
 }
 #: Events that say nothing a person needs in the timeline (a new step shows in the steps' list).
 QUIET = {"instance_read", "job_queued", "task_created"}

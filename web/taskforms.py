@@ -3,11 +3,16 @@ engine checks. Nothing is validated here: the server validation the API runs (``
 through ``engine.services.complete``) says what is wrong, field by field, and the page shows it
 beside each field. Empty inputs are left out of the data, so "required" is reported as such."""
 
+import re
 from dataclasses import dataclass, field
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+#: Widgets whose input is a list of values (checkboxes, and for ``organs`` a box of typed codes too).
+LIST_WIDGETS = {"users", "units", "organs"}
+#: What separates the codes typed into an ``organs`` field's box.
+CODE_SEPARATORS = re.compile(r"[\s,;]+")
 #: Widgets whose input is one line of text in the page.
 TEXT_INPUTS = {"text": "text", "number": "text", "date": "date"}  # numbers: the server says what is wrong
 
@@ -59,6 +64,24 @@ class Field:
         return labels.get(str(self.value), str(self.value))
 
     @property
+    def report_kind(self) -> str:
+        """What a ``report`` field holds: a signature check (``checked``), a list of findings (the
+        format check: ``findings``), nothing yet (``empty``), or a plain value."""
+        if self.value in (None, "", {}, []):
+            return "empty"
+        if isinstance(self.value, dict) and "checked" in self.value:
+            return "signatures"
+        if isinstance(self.value, dict) and isinstance(self.value.get("findings"), list):
+            return "findings"
+        return "value"
+
+    @property
+    def findings(self) -> list[dict]:
+        """A findings report's entries (each with ``message`` and maybe ``expected``)."""
+        found = self.value.get("findings") if isinstance(self.value, dict) else None
+        return [item for item in found or [] if isinstance(item, dict)]
+
+    @property
     def report_items(self) -> list[tuple[str, str]]:
         """A read-only report (a dict the process put in the data) as (key, text) lines."""
         if not isinstance(self.value, dict):
@@ -96,14 +119,23 @@ def _unit_choices(units: dict[str, str], value) -> list[Choice]:
     return choices + [Choice(str(item), str(item)) for item in current if item not in (None, "") and item not in units]
 
 
+def _organ_choices(organs: list[Choice], value) -> list[Choice]:
+    """The known recipients, then the codes the value holds that none of them has (typed ones)."""
+    known = {choice.value for choice in organs}
+    current = value if isinstance(value, list) else [value]
+    return list(organs) + [Choice(str(item), str(item)) for item in current
+                           if item not in (None, "") and str(item) not in known]
+
+
 def fields(form: dict, *, data: dict, errors: dict[str, list[str]] | None = None,
-           people: dict[str, list[dict]] | None = None, units: dict[str, dict[str, str]] | None = None) -> list[Field]:
+           people: dict[str, list[dict]] | None = None, units: dict[str, dict[str, str]] | None = None,
+           organs: list[Choice] | None = None) -> list[Field]:
     """The form's fields in ``ui.order`` with the values of ``data`` and the messages of ``errors``
     (``{"field/path": [messages]}``); ``people`` and ``units`` give the candidates of the fields that
-    name people or units."""
+    name people or units, ``organs`` the recipients an ``organs`` field offers (``web.organs``)."""
     schema, ui = form["schema"], form["ui"]
     properties, required = schema.get("properties", {}), set(schema.get("required", []))
-    errors, people, units = errors or {}, people or {}, units or {}
+    errors, people, units, organs = errors or {}, people or {}, units or {}, organs or []
     found = []
     for name in ui["order"]:
         prop, hints = properties.get(name, {}), ui["fields"].get(name, {})
@@ -114,6 +146,8 @@ def fields(form: dict, *, data: dict, errors: dict[str, list[str]] | None = None
             choices = _people_choices(people.get(name, []), value)
         elif widget in ("unit", "units"):
             choices = _unit_choices(units.get(name, {}), value)
+        elif widget == "organs":
+            choices = _organ_choices(organs, value)
         else:
             labels = hints.get("choices", {})
             enum = prop.get("enum", [])
@@ -155,8 +189,10 @@ def submitted(form: dict, post: QueryDict) -> dict:
         if widget == "checkbox":
             data[name] = name in post
             continue
-        if widget in ("users", "units") or kind == "array":
+        if widget in LIST_WIDGETS or kind == "array":
             items = [item.strip() for item in post.getlist(name) if item.strip()]
+            if widget == "organs":  # the ticked codes and those typed in its box, each once
+                items = list(dict.fromkeys(code for item in items for code in CODE_SEPARATORS.split(item) if code))
             if items:
                 data[name] = items
             continue

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the shared fixture `decision` is imported by name and then used as a test argument
 """Signing steps through the API (``POST /api/v1/tasks/{id}/sign/``, and the two-step
 ``sign/prepare/`` → ``sign/complete/`` for a USB token): a decision of the commune's People's
 Committee signed by its Chairman, then sealed by its clerk, with the test PKI, the in-process
@@ -9,75 +10,25 @@ import base64
 import json
 import logging
 
-import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, utils
 from django.contrib.auth.models import User
 
-from engine import inspection, services
+from engine import inspection
 from engine.models import AuditEvent, ProcessInstance, Task, TaskStatus
 from signing import documents
 from signing import steps as signing_steps
 from signing.models import DocumentFile, FileKind, KeyStorage, SignatureRequest
 from signing.sign import sign_as_person
 from signing.verify import verify_pdf
-from tests.bpmn_helpers import lane, lanes, process
 from tests.signing import conftest as signing_fixtures
+from tests.signing.decision import SEAL_FIRST, SIGN_THEN_SEAL, STATE, decision  # noqa: F401 - a fixture
 
 # The signing tests' fixtures: the test PKI, its PKCS#12 files, the trust list and CRLs, the TSA.
 pki, key_dir, signing_settings = signing_fixtures.pki, signing_fixtures.key_dir, signing_fixtures.signing_settings
 trusted, register, state_document = signing_fixtures.trusted, signing_fixtures.register, signing_fixtures.state_document
 P12_PASSWORD = signing_fixtures.P12_PASSWORD
-STATE = "ubnd_xa"
 PROBLEMS = "https://quytrinh.vn/problems/"
-
-
-def signing_task(element: str, name: str, purpose: str) -> str:
-    """A user task that is a signing step: the task property ``signature`` names the purpose."""
-    return (f'<bpmn:userTask id="{element}" name="{name}"><bpmn:extensionElements><spiffworkflow:properties>'
-            f'<spiffworkflow:property name="signature" value="{purpose}"/>'
-            f'</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>')
-
-
-#: The decision signed by the Chairman (lanh_dao), sealed by the clerk (van_thu), then issued.
-DECISION = process(
-    '<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="sign_person"/>'
-    + signing_task("sign_person", "Ký quyết định", "person")
-    + '<bpmn:sequenceFlow id="f2" sourceRef="sign_person" targetRef="seal"/>'
-    + signing_task("seal", "Ký số của cơ quan", "organisation")
-    + """<bpmn:sequenceFlow id="f3" sourceRef="seal" targetRef="issue"/>
-    <bpmn:userTask id="issue" name="Phát hành"/>
-    <bpmn:sequenceFlow id="f4" sourceRef="issue" targetRef="end"/><bpmn:endEvent id="end"/>""",
-    "api_ky_quyet_dinh", lanes(lane("lanh_dao", "sign_person"), lane("van_thu", "seal", "issue")))
-
-#: A process drawn wrongly: the seal asked for before anybody signed.
-SEAL_FIRST = process(
-    '<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="seal"/>'
-    + signing_task("seal", "Ký số của cơ quan", "organisation")
-    + '<bpmn:sequenceFlow id="f2" sourceRef="seal" targetRef="end"/><bpmn:endEvent id="end"/>',
-    "api_dong_dau_truoc", lanes(lane("van_thu", "seal")))
-
-
-@pytest.fixture
-def decision(demo, deploy_bpmn, register, state_document):
-    """``decision(process)``: an instance of ``process`` in the People's Committee holding the
-    approved decision; the Chairman's key and the Committee's seal on the server."""
-    deploy_bpmn(DECISION, "api_ky_quyet_dinh", "decision.bpmn")
-    deploy_bpmn(SEAL_FIRST, "api_dong_dau_truoc", "seal_first.bpmn")
-    chairman = User.objects.get(username="chutich")
-    keys = {"person": register("chu_tich", user=chairman), "seal": register("ubnd", body=STATE)}
-
-    class Decision:
-        def __call__(self, key: str = "api_ky_quyet_dinh"):
-            approved = documents.store(state_document.pdf, kind=FileKind.RENDERED, file_name="15-QD-UBND.pdf")
-            instance = services.start(key, body=STATE, data={"file_id": str(approved.pk),
-                                                             "approved_sha256": approved.sha256})
-            DocumentFile.objects.filter(pk=approved.pk).update(instance=instance)
-            return instance, approved
-
-    start = Decision()
-    start.keys = keys
-    return start
 
 
 def open_task(instance, bpmn_id: str) -> Task:
@@ -138,7 +89,7 @@ def test_the_chairman_signs_then_the_clerk_seals(decision, client_of):
 
 
 def test_the_seal_before_the_persons_signature_is_refused(decision, client_of):
-    instance, approved = decision("api_dong_dau_truoc")
+    instance, approved = decision(SEAL_FIRST)
     task = open_task(instance, "seal")
 
     problem = refused(sign(client_of("vanthuubnd"), task, decision.keys["seal"], secret=None), 422,

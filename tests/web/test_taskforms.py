@@ -53,6 +53,25 @@ def test_checkboxes_lists_and_read_only_fields():
     assert data["co_handlers"] == ["chuyenvien", "chuyenvien2"] and "lead_handler" not in data
 
 
+def test_recipients_ticked_and_typed_become_one_list_of_codes():
+    form = registry.get("outgoing_draft")
+    data = taskforms.submitted(form, post(recipients=["101.25.41.A41", " 000.00.00.G22, 101.25.41.A41;002.25.41.A41 "]))
+    assert data["recipients"] == ["101.25.41.A41", "000.00.00.G22", "002.25.41.A41"]  # each once, in order
+    assert "recipients" not in taskforms.submitted(form, post(recipients=["", " "]))
+    known = [taskforms.Choice("101.25.41.A41", "Chi bộ 1", "101.25.41.A41")]
+    field = next(f for f in taskforms.fields(form, data={"recipients": ["101.25.41.A41", "000.00.00.G22"]},
+                                             organs=known) if f.name == "recipients")
+    assert field.widget == "organs" and [c.value for c in field.choices] == ["101.25.41.A41", "000.00.00.G22"]
+    assert field.text == "Chi bộ 1, 000.00.00.G22"
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    (None, "empty"), ({"checked": False}, "signatures"), ({"findings": [], "ok": True}, "findings"), (2, "value")])
+def test_a_report_field_shows_what_it_holds(value, kind):
+    field = taskforms.Field(name="x", label="x", widget="report", value=value)
+    assert field.report_kind == kind
+
+
 def test_a_chosen_person_outside_the_list_stays_shown():
     form = registry.get("incoming_present")
     people = {"presented_to": [{"username": "bithu", "display_name": "Nguyễn Văn Bình", "positions": []}]}

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from directory.models import Body
+from directory.people import display_name
 from documents import access, blobs, grants, reports, search
 from documents.models import (
     Document,
@@ -31,12 +32,18 @@ from documents.models import (
 )
 from engine import access as engine_access
 from engine.exceptions import InvalidData, NotAllowed, QuytrinhError
+from forms import registry
+from forms import validation as form_validation
+from outgoing import drafts
+from outgoing.models import DraftVersion
 
-from .. import denials, paging
+from .. import denials, organs, outgoing, paging, taskforms
 from ..documents import main_pdf
 from ..guards import staff_page
 
 PAGE_SIZE = 25
+#: The largest Word file the drafter may upload (as ``POST /api/v1/documents/{id}/versions/``).
+MAX_DOCX_BYTES = 20 * 1024 * 1024
 #: Newest first, then by id: a unique order the keyset pages (``web.paging``) can follow.
 KEYS = [("created_at", True), ("id", True)]
 #: How a link reads from the other side: "this document is replied to by …".
@@ -230,16 +237,32 @@ def _unit_names(document: Document) -> dict[str, list[str]]:
             "co": [names.get(code, code) for code in document.co_units if code]}
 
 
-@staff_page
-def document_page(request, pk):
+def _edit_form() -> dict:
+    """The draft form (``outgoing_draft``) narrowed to what a new version is made from."""
+    form = registry.get(outgoing.DRAFT_FORM) or {}
+    form["ui"]["order"] = [name for name in form["ui"]["order"] if name in outgoing.EDITABLE]
+    return form
+
+
+def _edit_fields(document: Document, *, data: dict | None, errors: dict | None) -> list:
+    """The drafter's form: the latest version's fields (or what they just sent, with its errors)."""
+    if data is None:
+        latest = drafts.latest(document)
+        data = dict(latest.fields) if latest is not None else {}
+    return taskforms.fields(_edit_form(), data=data, errors=errors or {},
+                            organs=organs.candidates(exclude=organs.own_code(document.body)))
+
+
+def _document_page(request, document: Document, *, edit_data=None, edit_errors=None, status=200):
     user = request.user
-    document = _visible(request, pk)
     content_open = access.may_read_content(user, document)
     files = []
     if content_open:
         access.note_open(user, document, what="files")
         files = list(document.files.select_related("blob").order_by("role", "name", "-version"))
     may_grant = access.may_grant(user, document)
+    may_edit = content_open and outgoing.may_edit(user, document)
+    edit_fields = _edit_fields(document, data=edit_data, errors=edit_errors) if may_edit else []
     today = timezone.localdate()
     context = {
         "document": document, "row": _row(user, document, today), "content_open": content_open, "files": files,
@@ -251,8 +274,92 @@ def document_page(request, pk):
         "grants": list(document.grants.select_related("user", "granted_by", "revoked_by")
                        .order_by("revoked_at", "-granted_at")) if may_grant else [],
         "units": _unit_names(document),
+        # An outgoing document: its drafting and signatures with its content, its deliveries with its metadata.
+        "drafting": outgoing.drafting(document) if content_open else None,
+        "signatures": outgoing.signatures(document) if content_open else None,
+        "deliveries": outgoing.deliveries(document),
+        "may_edit": may_edit, "edit_fields": edit_fields, "edit_open": bool(edit_errors),
+        "edit_field_errors": any(field.errors for field in edit_fields),
+        "edit_general_errors": [m for path, found in (edit_errors or {}).items()
+                                if path.split("/", 1)[0] not in outgoing.EDITABLE and path != "docx" for m in found],
+        "docx_errors": (edit_errors or {}).get("docx", []),
     }
-    return render(request, "web/documents/document.html", context)
+    return render(request, "web/documents/document.html", context, status=status)
+
+
+@staff_page
+def document_page(request, pk):
+    return _document_page(request, _visible(request, pk))
+
+
+def _edit_refused(request, document: Document, err: QuytrinhError, data: dict, *, upload: bool):
+    """The refusal on the page, beside the field it is about (a Word file's: beside the upload)."""
+    errors = {path: list(found) for path, found in (getattr(err, "errors", None) or {}).items()}
+    if "file" in errors:
+        errors.setdefault("docx", []).extend(errors.pop("file"))
+    if not errors:
+        errors = {"docx" if upload else "": [str(err.message)]}
+    if err.status in (403, 404):
+        denials.record(request, err.status)
+    messages.error(request, err.message)
+    return _document_page(request, document, edit_data=data, edit_errors=errors,
+                          status=422 if err.status in (400, 422) else err.status)
+
+
+@staff_page
+@require_POST
+def edit_draft(request, pk):
+    """The drafter's next version from the page: changed fields, or a Word file converted to PDF
+    (``outgoing.drafts.new_version``). An edit after the signer's approval voids it and the procedure
+    goes back to the signer; the page says so."""
+    document = _visible(request, pk)
+    if not access.may_read_content(request.user, document):
+        raise denials.not_allowed(request, access.refusal_message(document))
+    if not outgoing.may_edit(request.user, document):
+        raise denials.not_allowed(request, _("Only the drafter changes the draft, while it is a draft."))
+    data = taskforms.submitted(_edit_form(), request.POST)
+    upload = request.FILES.get("docx")
+    problems = form_validation.problems(outgoing.DRAFT_FORM, data)
+    if upload is not None and upload.size > MAX_DOCX_BYTES:
+        problems["docx"] = [_("The file is larger than 20 MB.")]
+    if problems:
+        messages.error(request, _("The draft was not saved: correct the fields marked below."))
+        return _document_page(request, document, edit_data=data, edit_errors=problems, status=422)
+    previous = drafts.latest(document)
+    in_force = drafts.approval_in_force(document)
+    try:
+        version = drafts.new_version(document, fields=data, actor=request.user, note=str(data.get("note") or ""),
+                                     docx=upload.read() if upload is not None else None)
+    except QuytrinhError as err:
+        return _edit_refused(request, document, err, data, upload=upload is not None)
+    if previous is not None and version.pk == previous.pk:
+        messages.info(request, _("Nothing changed: no new version was made."))
+    elif in_force is not None and in_force.version_id != version.pk:
+        signer = in_force.reviewer
+        messages.warning(request, _(
+            "Version %(new)s saved. The signer's approval of version %(old)s is void, because the draft changed "
+            "after it (Decree 30/2020, Art. 11.2): the draft went back to %(signer)s for approval.") % {
+            "new": version.number, "old": in_force.version.number,
+            "signer": display_name(signer) if signer is not None else _("the signer")})
+    else:
+        messages.success(request, _("Version %(number)s saved.") % {"number": version.number})
+    return redirect(reverse("web:document", args=[document.pk]) + "#versions")
+
+
+@staff_page
+def document_version(request, pk, number):
+    """A draft version's PDF, for whoever may open the document's content (as its files)."""
+    document = _visible(request, pk)
+    if not access.may_read_content(request.user, document):
+        raise denials.not_allowed(request, access.refusal_message(document))
+    version = denials.visible_or_404(request, DraftVersion.objects.select_related("file"), document=document,
+                                     number=number)
+    access.note_open(request.user, document, what="content")
+    response = HttpResponse(version.file.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="du-thao-v{version.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @staff_page

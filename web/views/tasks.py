@@ -15,8 +15,9 @@ from forms import drafts, registry
 from forms import people as form_people
 from forms import units as form_units
 from forms.tasks import task_form
+from signing import steps as signing_steps
 
-from .. import deadlines, denials, documents, history, signsteps, taskforms
+from .. import deadlines, denials, documents, history, organs, outgoing, signsteps, taskforms
 from .. import worklist as queues
 from ..guards import staff_page
 
@@ -42,6 +43,13 @@ def _units(task) -> dict[str, dict[str, str]]:
     return found
 
 
+def _organs(task, form) -> list[taskforms.Choice]:
+    """The recipients an ``organs`` field offers, when the form has one (the task's body left out)."""
+    if not any(hints.get("widget") == "organs" for hints in form["ui"]["fields"].values()):
+        return []
+    return organs.candidates(exclude=organs.own_code(task.body))
+
+
 def _render(request, task, *, data=None, errors=None, status=200):
     user = request.user
     form = task_form(task, user)
@@ -50,10 +58,11 @@ def _render(request, task, *, data=None, errors=None, status=200):
     if form is not None:
         shown = form["data"] if data is None else data
         fields = taskforms.fields(form, data=shown, errors=errors or {}, people=_people(task) if acting else {},
-                                  units=_units(task) if acting else {})
+                                  units=_units(task) if acting else {}, organs=_organs(task, form))
         general = taskforms.form_errors(form, errors or {})
     instance = task.instance
     access.note_read(user, instance, what="task")
+    handled = documents.handled_by(user, instance)
     context = {
         "task": task, "instance": instance, "form": form, "fields": fields, "general_errors": general,
         "acting": acting, "has_field_errors": any(field.errors for field in fields),
@@ -62,7 +71,8 @@ def _render(request, task, *, data=None, errors=None, status=200):
         "may_claim": acting and task.assignee_id is None and bool(task.candidate_group),
         "may_unclaim": acting and task.assignee_id == user.pk and bool(task.candidate_group),
         "deadline": deadlines.deadline(task.due_at),
-        "documents": documents.handled_by(user, instance),
+        "documents": handled,
+        "outgoing": outgoing.task_panel(user, task, handled),
         "timeline": history.timeline(instance, show_data=access.may_see_data(user, instance)),
         "may_see_instance": access.visible_instances(user).filter(pk=instance.pk).exists(),
         **signsteps.context_for(user, task),
@@ -102,6 +112,7 @@ def _submit(request, pk):
     form = task_form(task, request.user)
     data = taskforms.submitted(form, request.POST) if form else {}
     try:
+        signing_steps.refuse_plain_completion(task)  # a signing step is completed by signing it
         completion = services.complete(task, data=data, actor=request.user)
     except InvalidData as err:
         messages.error(request, err.message)

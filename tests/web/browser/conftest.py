@@ -5,6 +5,7 @@ static files (the pages' CSP allows nothing else), and screenshots go to docs/im
 
 Every page a test opens must run without a Content-Security-Policy violation."""
 
+import importlib
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 
+from documents.models import DocumentType
 from engine import services
 from processes import catalog
 
@@ -55,10 +57,18 @@ def chromium():
 def site(live_server, transactional_db, settings):
     """The live server with the demo commune, its registers and the catalog deployed; its base URL."""
     settings.WEB = {**settings.WEB, "SIGN_IN_RATE": 1000}
+    document_types()  # a migration's rows: the flush after an earlier test in the session took them
     call_command("seed_demo", verbosity=0)
     call_command("seed_documents", verbosity=0)
     services.deploy(catalog.files())
     return live_server.url
+
+
+def document_types() -> None:
+    """The national document types, as migration ``documents/0002`` adds them."""
+    migration = importlib.import_module("documents.migrations.0002_document_types_and_search")
+    DocumentType.objects.bulk_create([DocumentType(code=code, name=name, abbreviation=abbreviation, system=system)
+                                      for code, name, abbreviation, system in migration.TYPES], ignore_conflicts=True)
 
 
 class Pages:

@@ -35,7 +35,7 @@ def _plausible(page, name: str, widget: str):
     if widget in ("select", "user", "unit"):
         options = [v for v in page.locator(f"#f-{name} option").evaluate_all("os => os.map(o => o.value)") if v]
         return options[0]
-    if widget in ("radio", "users", "units"):
+    if widget in ("radio", "users", "units", "organs"):
         return [page.locator(f"[data-field={name}] input").first.get_attribute("value")]
     if widget == "checkbox":
         return True
@@ -47,7 +47,7 @@ def _set(page, name: str, value) -> None:
     widget = field.get_attribute("data-widget")
     if widget == "checkbox":
         page.locator(f"#f-{name}").set_checked(bool(value))
-    elif widget in ("radio", "users", "units"):
+    elif widget in ("radio", "users", "units", "organs"):
         for item in value if isinstance(value, list) else [value]:
             field.locator(f"input[value='{item}']").check()
     elif widget in ("select", "user", "unit"):
