@@ -190,15 +190,24 @@ def conversion_figures() -> dict:
     return conversion.figures()
 
 
+def outgoing_figures(var_dir: Path, *, postgres: bool) -> dict:
+    """An outgoing document from draft to issued, on PostgreSQL (when it answers) and SQLite."""
+    from . import outgoing
+
+    return outgoing.figures(base_env(var_dir / "outgoing"), var_dir, run, recreate_database, postgres=postgres)
+
+
 #: ``python -m bench NAME``: one group alone, on a fresh database, printed (bench/latest.json untouched:
-#: it holds full runs only). Documents 2–4 min, pages 2–6 min, backup ≈ 3 min on this box.
+#: it holds full runs, unless ``--record`` puts the group's keys into it). Documents 2–4 min, pages 2–6 min,
+#: backup ≈ 3 min, outgoing ≈ 1 min on this box.
 GROUPS = {"documents": lambda tmp, pg: documents_figures(tmp, postgres=pg),
           "pages": lambda tmp, pg: pages_figures(tmp), "backup": lambda tmp, pg: backup_figures(tmp),
-          "conversion": lambda tmp, pg: conversion_figures()}
+          "conversion": lambda tmp, pg: conversion_figures(),
+          "outgoing": lambda tmp, pg: outgoing_figures(tmp, postgres=pg)}
 POSTGRES_ONLY = {"pages", "backup"}
 
 
-def group_only(name: str) -> None:
+def group_only(name: str, *, record: bool = False) -> None:
     started = time.time()
     pg = postgres_version() is not None
     if name in POSTGRES_ONLY and not pg:
@@ -210,6 +219,19 @@ def group_only(name: str) -> None:
     print()
     print_groups(results)
     print(json.dumps(results, indent=2, ensure_ascii=False))
+    if record:
+        record_keys(results)
+
+
+def record_keys(results: dict) -> None:
+    """``--record``: the group's keys into ``bench/latest.json``, read and written at once so that
+    another group recorded meanwhile keeps its keys (the run's own bookkeeping is not copied)."""
+    kept = {k: v for k, v in results.items() if k not in ("measured_at", "load_average", "bench_seconds")}
+    path = HERE / "latest.json"
+    latest = json.loads(path.read_text()) if path.exists() else {}
+    latest.update(kept)
+    path.write_text(json.dumps(latest, indent=2, ensure_ascii=False) + "\n")
+    log(f"recorded in {path}: {', '.join(kept)}")
 
 
 def guarded(name: str, notes: list, measure) -> dict:
@@ -296,6 +318,8 @@ def main() -> None:
             results.update(guarded("backup", notes, lambda: backup_figures(tmp)))
         log("Word drafts to PDF: LibreOffice headless, a 3-page draft")
         results.update(guarded("conversion", notes, conversion_figures))
+        log("An outgoing document, draft to issued: render, two signatures, numbering, issue")
+        results.update(guarded("outgoing", notes, lambda: outgoing_figures(tmp, postgres=bool(pg_version))))
     results["notes"] = notes
     results["bench_seconds"] = round(time.time() - started, 1)
     (HERE / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
@@ -377,12 +401,21 @@ def print_groups(r: dict) -> None:
     row("manage.py backup (demo + a year of documents and files)", "backup_s", "s", "target ≤ 60")
     row("manage.py restore onto an empty server", "restore_s", "s", "target ≤ 60")
     row("a 3-page Word draft to PDF (LibreOffice headless), median", "docx_to_pdf_s", "s", "target ≤ 5")
+    if r.get("outgoing_end_to_end_detail"):
+        from .outgoing import describe
+
+        detail = r["outgoing_end_to_end_detail"]
+        row(f"outgoing document, draft → issued, {detail['database']}, median", "outgoing_end_to_end_s", "s",
+            describe(detail))
+        if r.get("outgoing_end_to_end_detail_sqlite"):
+            row("... on SQLite, median", "outgoing_end_to_end_s_sqlite", "s",
+                describe(r["outgoing_end_to_end_detail_sqlite"]))
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] and sys.argv[1] in GROUPS:
-        group_only(sys.argv[1])
+    if sys.argv[1:2] and sys.argv[1] in GROUPS and set(sys.argv[2:]) <= {"--record"}:
+        group_only(sys.argv[1], record="--record" in sys.argv[2:])
     elif sys.argv[1:]:
-        sys.exit(f"usage: python -m bench [{'|'.join(GROUPS)}]")
+        sys.exit(f"usage: python -m bench [{'|'.join(GROUPS)} [--record]]")
     else:
         main()

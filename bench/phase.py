@@ -286,7 +286,7 @@ def worker_figures(options) -> dict:
 
 
 def _more_phases():
-    from . import backup, documents, http, pages, signing
+    from . import backup, documents, http, outgoing, pages, signing
 
     def signing_figures(options):
         return signing.run(count=options.get("count", 200))
@@ -294,7 +294,7 @@ def _more_phases():
     return (http.http_setup, http.worklist_setup, http.worklist_tokens, signing_figures, documents.documents_setup,
             documents.numbers_issue, documents.numbers_check, documents.search_data, documents.search_queries,
             documents.register_reports, pages.pages_instances, pages.pages_sessions, backup.backup_files,
-            backup.backup_history, backup.backup_counts)
+            backup.backup_history, backup.backup_counts, outgoing.outgoing_run)
 
 
 PHASES = {f.__name__: f for f in (prepare, floor, complete, loop, raw_loop, timers_bulk, worker_figures,
