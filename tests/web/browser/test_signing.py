@@ -18,7 +18,8 @@ from signing import documents
 from signing.models import DocumentFile, FileKind, KeyStorage
 from signing.verify import verify_pdf
 from tests.signing import conftest as signing_fixtures
-from tests.web.test_signing_pages import DECISION, STATE, data_of
+from tests.signing.decision import DECISION, SIGN_THEN_SEAL, STATE
+from tests.web.test_signing_pages import data_of
 
 pki, key_dir, signing_settings = signing_fixtures.pki, signing_fixtures.key_dir, signing_fixtures.signing_settings
 trusted, register, state_document = signing_fixtures.trusted, signing_fixtures.register, signing_fixtures.state_document
@@ -31,7 +32,7 @@ def decision(site, register, state_document):
     register("chu_tich", user=User.objects.get(username="chutich"))
     register("ubnd", body=STATE)
     approved = documents.store(state_document.pdf, kind=FileKind.RENDERED, file_name="15-QD-UBND.pdf")
-    instance = services.start("ky_quyet_dinh", body=STATE,
+    instance = services.start(SIGN_THEN_SEAL, body=STATE,
                               data={"file_id": str(approved.pk), "approved_sha256": approved.sha256})
     DocumentFile.objects.filter(pk=approved.pk).update(instance=instance)
     return instance
