@@ -17,6 +17,7 @@ from outgoing.models import DraftVersion, Source
 from tests.outgoing.flow import PLAN, certificates, complete, document_of, open_task, sign, start
 
 from ..api.conftest import client_of  # noqa: F401 - the API's signed-in clients drive the steps not tested here
+from ..documents.test_conversion import needs_soffice
 from ..signing import conftest as signing_fixtures
 
 pki, key_dir, signing_settings = signing_fixtures.pki, signing_fixtures.key_dir, signing_fixtures.signing_settings
@@ -216,7 +217,7 @@ def test_the_drafter_edits_the_draft_from_its_page_and_an_edit_after_approval_go
     assert DraftVersion.objects.filter(document=document).count() == 2
 
 
-@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="needs LibreOffice")
+@needs_soffice
 def test_a_word_file_becomes_the_next_version(people, page_of):
     clients, _certs = people
     instance = start(clients["chuyenvien"])
