@@ -139,7 +139,7 @@ class Task(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("completed by"),
+        verbose_name=_("completed by"), db_index=False,  # task_completed_by_instance leads with it
     )
 
     class Meta:
@@ -151,6 +151,9 @@ class Task(models.Model):
             models.Index(fields=["candidate_group", "body", "status", "due_at"], name="task_group_queue",
                          condition=models.Q(assignee__isnull=True)),
             models.Index(fields=["instance", "status"], name="task_instance_status"),
+            # "The instances this person completed a task of" (engine.access.participating) from the
+            # index alone: a clerk has completed thousands, and reading their rows cost 3 ms a search.
+            models.Index(fields=["completed_by", "instance"], name="task_completed_by_instance"),
         ]
 
     def __str__(self) -> str:
