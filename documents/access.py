@@ -106,17 +106,30 @@ def is_competent(user, document: Document) -> bool:
     return any(access.holds(user, role, document.body) for role in granting_roles())
 
 
-def _granted(user, document: Document, *, subject: bool = False):
-    grants = ConfidentialGrant.objects.filter(document=document, user_id=user.pk, revoked_at__isnull=True)
-    return grants.filter(subject=True).exists() if subject else grants.exists()
+def live_grants(user, documents) -> dict:
+    """``user``'s live grants among ``documents``, read at once for a page of them: document id →
+    whether the grant shows the subject. Pass it as ``grants`` to the checks below."""
+    confidential = [document.pk for document in documents if document.confidential]
+    if not confidential:
+        return {}
+    return dict(ConfidentialGrant.objects.filter(document_id__in=confidential, user_id=user.pk,
+                                                 revoked_at__isnull=True).values_list("document_id", "subject"))
 
 
-def may_read_content(user, document: Document) -> bool:
-    """Whether ``user`` may open the files and the process data of a document they can see."""
+def _granted(user, document: Document, *, subject: bool = False, grants: dict | None = None):
+    if grants is not None:  # at most one live grant per person and document (grant_one_live_per_person)
+        return document.pk in grants and (grants[document.pk] or not subject)
+    found = ConfidentialGrant.objects.filter(document=document, user_id=user.pk, revoked_at__isnull=True)
+    return found.filter(subject=True).exists() if subject else found.exists()
+
+
+def may_read_content(user, document: Document, *, grants: dict | None = None) -> bool:
+    """Whether ``user`` may open the files and the process data of a document they can see
+    (``grants``: ``live_grants`` of a page of documents this one is among)."""
     if is_recalled_copy(document):
         return False
     if document.confidential:
-        return is_competent(user, document) or _granted(user, document)
+        return is_competent(user, document) or _granted(user, document, grants=grants)
     if access.is_process_admin(user):  # administrators see metadata, unless they also work on it
         return document.body in office_bodies(user) or access.ANY_BODY in office_bodies(user) or (
             DocumentProcess.objects.filter(document=document, instance__in=access.participating(user).values("pk"))
@@ -124,14 +137,14 @@ def may_read_content(user, document: Document) -> bool:
     return True
 
 
-def shows_subject(user, document: Document) -> bool:
+def shows_subject(user, document: Document, *, grants: dict | None = None) -> bool:
     if document.confidentiality != Confidentiality.TUYET_MAT:
         return True
-    return is_competent(user, document) or _granted(user, document, subject=True)
+    return is_competent(user, document) or _granted(user, document, subject=True, grants=grants)
 
 
-def subject_for(user, document: Document) -> str:
-    return document.subject if shows_subject(user, document) else HIDDEN_SUBJECT
+def subject_for(user, document: Document, *, grants: dict | None = None) -> str:
+    return document.subject if shows_subject(user, document, grants=grants) else HIDDEN_SUBJECT
 
 
 def listed_subject(document: Document) -> str:

@@ -29,11 +29,11 @@ def main_pdf(document: Document) -> DocumentFile | None:
 
 
 def handled_by(user, instance: ProcessInstance) -> list[DocumentView]:
-    found = (document_access.visible_documents(user).filter(processes__instance=instance)
-             .select_related("document_type", "register").order_by("created_at"))
-    views = []
+    found = list(document_access.visible_documents(user).filter(processes__instance=instance)
+                 .select_related("document_type", "register").order_by("created_at"))
+    views, grants = [], document_access.live_grants(user, found)
     for document in found:
-        content_open = document_access.may_read_content(user, document)
-        views.append(DocumentView(document, document_access.subject_for(user, document), content_open,
+        content_open = document_access.may_read_content(user, document, grants=grants)
+        views.append(DocumentView(document, document_access.subject_for(user, document, grants=grants), content_open,
                                   main_pdf(document) if content_open else None))
     return views

@@ -54,8 +54,9 @@ def _date(value: str, name: str):
 def render(documents, user, *, many: bool):
     """Serialize with the subject each document may show the caller and whether its content is open."""
     rows = list(documents) if many else [documents]
-    context = {"subjects": {d.pk: access.subject_for(user, d) for d in rows},
-               "content_open": {d.pk: access.may_read_content(user, d) for d in rows}}
+    grants = access.live_grants(user, rows)
+    context = {"subjects": {d.pk: access.subject_for(user, d, grants=grants) for d in rows},
+               "content_open": {d.pk: access.may_read_content(user, d, grants=grants) for d in rows}}
     return DocumentSerializer(documents, many=many, context=context).data
 
 
@@ -87,6 +88,11 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             counted = bool(self.request.query_params.get("search"))
             self._paginator = CountedInPagePagination() if counted else Pagination()
         return self._paginator
+
+    @staticmethod
+    def page_rows(pks):
+        """A search page's rows, once the search has chosen them (``CountedInPagePagination``)."""
+        return Document.objects.select_related("document_type").filter(pk__in=pks)
 
     def get_queryset(self):
         user, params = self.request.user, self.request.query_params

@@ -89,10 +89,12 @@ class Filters:
 
 def listed(user, filters: Filters) -> QuerySet:
     """The documents ``user`` may see, narrowed as the API's ``GET /documents/`` narrows them; a
-    search matches only the subjects the person may see (``access.searchable_documents``)."""
-    rows = access.visible_documents(user).select_related("document_type")
+    search matches only the subjects the person may see (``access.searchable_documents``: the visible
+    documents narrowed so, one scope, as in the API; both scopes together check visibility twice)."""
+    scope = access.searchable_documents(user) if filters.search else access.visible_documents(user)
+    rows = scope.select_related("document_type")
     if filters.search:
-        rows = search.matching(rows.filter(pk__in=access.searchable_documents(user).values("pk")), filters.search)
+        rows = search.matching(rows, filters.search)
     if filters.register is not None:
         rows = rows.filter(register_id=filters.register)
     if filters.type:
@@ -128,10 +130,10 @@ class Row:
         return self.document.urgency.replace("_", "-") if self.document.urgency != Urgency.THUONG else ""
 
 
-def _row(user, document: Document, today: date) -> Row:
+def _row(user, document: Document, today: date, grants: dict | None = None) -> Row:
     late = bool(document.due_date and document.due_date < today
                 and document.status not in (HandlingStatus.DONE, HandlingStatus.RETURNED))
-    return Row(document, access.subject_for(user, document), late)
+    return Row(document, access.subject_for(user, document, grants=grants), late)
 
 
 @staff_page
@@ -141,7 +143,7 @@ def register_page(request):
     user = request.user
     filters = Filters.from_query(request.GET)
     found, following = paging.page(listed(user, filters), KEYS, request.GET.get("after"), PAGE_SIZE)
-    today = timezone.localdate()
+    today, grants = timezone.localdate(), access.live_grants(user, found)
     registers = list(access.visible_registers(user))
     query = request.GET.copy()
     query.pop("after", None)
@@ -149,7 +151,7 @@ def register_page(request):
     if following:
         following_query["after"] = following
     context = {
-        "filters": filters, "rows": [_row(user, document, today) for document in found],
+        "filters": filters, "rows": [_row(user, document, today, grants) for document in found],
         "registers": registers, "register": next((r for r in registers if r.pk == filters.register), None),
         "reports": [],
         "types": DocumentType.objects.order_by("name", "system"), "urgencies": Urgency.choices,
