@@ -197,3 +197,29 @@ def test_a_link_across_bodies_keeps_its_document_in_reach(world):
     scope = access.searchable_documents(fresh(user))
     assert "documentprocess" not in str(scope.query)
     assert set(scope.values_list("pk", flat=True)) == by_the_rules(user, None)
+
+
+@pytest.mark.postgres
+def test_the_look_up_keeps_its_sql_not_its_answer(world):
+    """The look-up's SQL is kept per person, roles and bodies (``_reached_elsewhere_sql``); what it
+    finds is asked again at every search: a task she completes in another body's process brings its
+    document into her next search at once, and a role in one more body makes a new look-up."""
+    clerk = person("vanthuhai")
+    body = Body.objects.get(code="chi_bo_01")
+    hold(clerk, post(body, "Văn thư", ("van_thu", body)))
+    elsewhere = document("ubnd_xa", "Kế hoạch bảo vệ môi trường")
+    work = Work()
+    instance = work.instance("ubnd_xa", elsewhere)
+    assert elsewhere.pk not in set(search.matching(access.searchable_documents(fresh(clerk)), "moi truong")
+                                   .values_list("pk", flat=True))
+    compiled = len(access._COMPILED)
+    work.users["vanthuhai"] = clerk
+    work.task(instance, completed_by="vanthuhai")
+    found = search.matching(access.searchable_documents(fresh(clerk)), "moi truong")
+    assert elsewhere.pk in set(found.values_list("pk", flat=True)) and len(access._COMPILED) == compiled
+    assert set(found.values_list("pk", flat=True)) == by_the_rules(clerk, "moi truong")
+    other = Body.objects.get(code="uy_ban_kiem_tra")
+    hold(clerk, post(other, "Văn thư", ("van_thu", other)))
+    cache.clear()
+    access.searchable_documents(fresh(clerk))
+    assert len(access._COMPILED) == compiled + 1
