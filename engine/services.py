@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, audit, conf, correlation, definitions, grants, handlers, rows, state, steps, waits
+from . import access, audit, conf, correlation, definitions, grants, guards, handlers, rows, state, steps, waits
 from .data import checked_data, required_reason
 from .exceptions import (
     Conflict,
@@ -212,6 +212,7 @@ def complete(task: Task | uuid.UUID | str, *, data: dict | None = None, actor) -
             raise TaskNotOpen()
         if not conf.hook("TASK_AUTHORIZER")(actor, row):
             raise NotAllowed(_("You may not complete this task."))
+        guards.check_completion(row, instance, data, actor)  # e.g. a signing step: only by signing it
         step = steps.Step.load(instance, actor=actor, now=timezone.now())
         spiff_task = step.before_tasks.get(row.pk)
         if spiff_task is None:

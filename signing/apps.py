@@ -7,5 +7,10 @@ class SigningConfig(AppConfig):
     verbose_name = _("Digital signatures")
 
     def ready(self):
-        # handlers registers the signing service tasks for BPMN; receivers listens to the document office
-        from . import handlers, receivers  # noqa: F401
+        from engine import guards  # it imports the models, loaded only now
+
+        # handlers registers the signing service tasks for BPMN; receivers listens to the document office;
+        # steps holds the completion guard (models again)
+        from . import handlers, receivers, steps  # noqa: F401
+
+        guards.guard_completion(steps.guard_completion)  # a signing step is completed only by signing it

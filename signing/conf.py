@@ -42,6 +42,11 @@ DEFAULTS = {
     # seal and the keys) and the superusers.
     "EXPIRY_NOTICE_DAYS": 30,
     "EXPIRY_NOTICE_ROLES": ("van_thu",),
+    # Wrong PINs typed for a server-held key (signing/pins.py): after PIN_FAILURES of them by one user
+    # on one key within PIN_WINDOW_MINUTES, the key refuses that user for PIN_LOCK_MINUTES.
+    "PIN_FAILURES": 5,
+    "PIN_WINDOW_MINUTES": 15,
+    "PIN_LOCK_MINUTES": 15,
 }
 
 

@@ -104,6 +104,20 @@ class WrongSecret(KeyUnavailable):
                         "nothing was signed.")
 
 
+class KeyLocked(KeyUnavailable):
+    """Too many wrong PINs by this user on this key (``signing.pins``): temporary, hence 429 with
+    ``Retry-After`` (the seconds left, set per error)."""
+
+    code = "key_locked"
+    status = 429
+    default_message = _("Too many wrong PINs for the signing key of %(holder)s: it is locked for you for "
+                        "%(minutes)s minutes; nothing was signed.")
+
+    def __init__(self, message=None, *, retry_after: int, **details):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message, minutes=-(-self.retry_after // 60), **details)
+
+
 class ExternalKeyOnly(KeyUnavailable):
     code = "external_key_only"
     default_message = _(

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from asn1crypto import x509 as asn1_x509
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -270,38 +271,49 @@ def execute_plan(plan: SigningPlan, *, pdf: bytes, signer: signers.Signer,
                     signing_time=plan.signing_time, validation_context=_lt_context(plan.validation_context))
 
 
-def _sign_on_server(purpose: str, *, pdf: bytes, certificate: SigningCertificate, secret: str | None,
+def _sign_on_server(purpose: str, *, pdf: bytes, certificate: SigningCertificate, secret: keys.Secret | None,
                     timestamper: TimeStamper | None, **plan_args) -> SignedDocument:
+    """Check and lay out first, then open the key: a refused document never costs a PIN try.
+    ``secret``, a PIN typed for this signature, is forgotten once the key is open (``keys.open_signer``)."""
     plan = plan_signature(purpose=purpose, pdf=pdf, certificate=certificate, **plan_args)
     with keys.open_signer(certificate, secret=secret) as signer:
         return execute_plan(plan, pdf=pdf, signer=signer, timestamper=timestamper)
 
 
+@sensitive_variables("secret")  # a PIN typed for this signature
 def sign_as_person(*, pdf: bytes, certificate: SigningCertificate, approved_sha256: str,
                    signature_image: bytes | None = None, field_name: str = "", page: int = 0,
                    box: Box | None = None, location: str = "", trust_list: str | None = None,
-                   secret: str | None = None, timestamper: TimeStamper | None = None) -> SignedDocument:
+                   secret: keys.Secret | str | None = None,
+                   timestamper: TimeStamper | None = None) -> SignedDocument:
     """The competent person's signature, with a key the server can use (PKCS#12 or PKCS#11)."""
-    return _sign_on_server(SignaturePurpose.PERSON, pdf=pdf, certificate=certificate, secret=secret,
-                           timestamper=timestamper, approved_sha256=approved_sha256, image=signature_image,
-                           field_name=field_name, page=page, box=box, location=location, trust_list=trust_list)
+    return _sign_on_server(SignaturePurpose.PERSON, pdf=pdf, certificate=certificate,
+                           secret=keys.Secret.of(secret), timestamper=timestamper, approved_sha256=approved_sha256,
+                           image=signature_image, field_name=field_name, page=page, box=box, location=location,
+                           trust_list=trust_list)
 
 
+@sensitive_variables("secret")  # a PIN typed for this signature
 def sign_as_organisation(*, pdf: bytes, certificate: SigningCertificate, approved_sha256: str,
                          seal_image: bytes | None = None, seal_width_mm: float | None = None,
                          field_name: str = "", location: str = "", trust_list: str | None = None,
-                         secret: str | None = None, timestamper: TimeStamper | None = None) -> SignedDocument:
+                         secret: keys.Secret | str | None = None,
+                         timestamper: TimeStamper | None = None) -> SignedDocument:
     """The organisation's signature (the clerk's step), after the competent person's."""
-    return _sign_on_server(SignaturePurpose.ORGANISATION, pdf=pdf, certificate=certificate, secret=secret,
+    return _sign_on_server(SignaturePurpose.ORGANISATION, pdf=pdf, certificate=certificate,
+                           secret=keys.Secret.of(secret),
                            timestamper=timestamper, approved_sha256=approved_sha256, image=seal_image,
                            seal_width_mm=seal_width_mm, field_name=field_name, location=location,
                            trust_list=trust_list)
 
 
+@sensitive_variables("secret")  # a PIN typed for this signature
 def sign_attachment(*, pdf: bytes, certificate: SigningCertificate, approved_sha256: str, notation: str,
                     field_name: str = "", location: str = "", trust_list: str | None = None,
-                    secret: str | None = None, timestamper: TimeStamper | None = None) -> SignedDocument:
+                    secret: keys.Secret | str | None = None,
+                    timestamper: TimeStamper | None = None) -> SignedDocument:
     """The organisation's signature on an attachment in a separate file."""
-    return _sign_on_server(SignaturePurpose.ATTACHMENT, pdf=pdf, certificate=certificate, secret=secret,
+    return _sign_on_server(SignaturePurpose.ATTACHMENT, pdf=pdf, certificate=certificate,
+                           secret=keys.Secret.of(secret),
                            timestamper=timestamper, approved_sha256=approved_sha256, notation=notation,
                            field_name=field_name, location=location, trust_list=trust_list)

@@ -16,8 +16,9 @@ on it.
 
 from __future__ import annotations
 
+import contextvars
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -30,8 +31,9 @@ from engine import definitions, inspection, services
 from engine.exceptions import InstanceNotRunning, InvalidData, QuytrinhError, TaskNotOpen
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskStatus
 
-from . import access, documents, requests
+from . import access, documents, pins, requests
 from .exceptions import SignatureRequestNotFound, SigningError
+from .keys import Secret
 from .models import (
     DocumentFile,
     HolderKind,
@@ -95,10 +97,14 @@ class SignedStep:
 def purpose_of(task: Task) -> str | None:
     """``person`` or ``organisation`` when the task's BPMN element is a signing step (read from
     the parsed definition, cached per process: no workflow is loaded)."""
-    info = definitions.load_by_id(_definition_id(task))
+    return _purpose_at(_definition_id(task), task.bpmn_id)
+
+
+def _purpose_at(definition_id: int, bpmn_id: str) -> str | None:
+    info = definitions.load_by_id(definition_id)
     specs = [info.spec, *info.subprocess_specs.values()]
     for spec in specs:
-        task_spec = spec.task_specs.get(task.bpmn_id)
+        task_spec = spec.task_specs.get(bpmn_id)
         if task_spec is not None:
             value = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get(PROPERTY)
             return value if value in KIND_FOR else None
@@ -162,6 +168,25 @@ def refuse_plain_completion(task: Task) -> None:
         raise SignatureRequired()
 
 
+#: The one completion ``_finish`` lets through, while it completes it: (task id, signed version id).
+_signed_completion: contextvars.ContextVar[tuple[uuid.UUID, str] | None] = contextvars.ContextVar(
+    "signed_completion", default=None)
+
+
+def guard_completion(task: Task, instance: ProcessInstance, data: Mapping, actor) -> None:
+    """The engine's completion guard (``engine.guards``, registered in ``SigningConfig.ready``): a
+    signing step is completed only by ``_finish``, with the version it has just signed or stored,
+    whoever calls ``engine.services.complete`` (a script, a Celery job, another app); anything else
+    is refused with ``SignatureRequired`` before the step runs, so nothing changes."""
+    purpose = _purpose_at(instance.definition_id, task.bpmn_id)
+    if purpose is None:
+        return
+    allowed = _signed_completion.get()
+    if (allowed is None or allowed != (task.pk, str(data.get("file_id")))
+            or not set(data) <= {"file_id", f"{purpose}_signature"}):
+        raise SignatureRequired()
+
+
 def certificate_of(step: SignStep, chosen: SigningCertificate | int | str | None) -> SigningCertificate:
     """The certificate chosen, if it is one of those the step offers its signer; else ``InvalidData``."""
     try:
@@ -193,25 +218,37 @@ def _level(row: DocumentFile) -> str:
     return "B-LT" if b"/DSS" in row.content else "B-T"
 
 
-def finish(user, task: Task, step: SignStep, row: DocumentFile, *, signed_at: str, level: str) -> SignedStep:
-    """Complete the signing task with the signed version ``row`` (the engine's own checks apply)."""
+def _finish(user, task: Task, step: SignStep, row: DocumentFile, *, signed_at: str, level: str) -> SignedStep:
+    """Complete the signing task with the signed version ``row``, the step's file signed for its
+    purpose (the engine's own checks apply; the completion guard lets only this one through)."""
+    assert step.file is not None
+    if row.kind != requests.FILE_KIND_FOR[step.purpose] or row.parent_id != step.file.pk:
+        raise SignatureRequired()  # not this step's signature: never completes it
     signature = result_of(row, signed_at=signed_at, level=level)
-    completion = services.complete(task, actor=user, data={"file_id": str(row.pk),
-                                                           f"{step.purpose}_signature": signature})
+    allowed = _signed_completion.set((task.pk, str(row.pk)))
+    try:
+        completion = services.complete(task, actor=user, data={"file_id": str(row.pk),
+                                                               f"{step.purpose}_signature": signature})
+    finally:
+        _signed_completion.reset(allowed)
     return SignedStep(completion=completion, file=row, signature=signature)
 
 
 @sensitive_variables("secret")
-def sign_step(user, task: Task, *, certificate: SigningCertificate | int | str | None, secret: str | None,
+def sign_step(user, task: Task, *, certificate: SigningCertificate | int | str | None, secret: Secret | str | None,
               key: str | None = None, step: SignStep | None = None) -> SignedStep:
     """Sign the step's file with a key the server holds, store the signed version and complete the
     task. ``secret`` is the PIN or password typed for this one signature (never kept, logged or
-    stored; None: the key's ``secret_ref``). ``key`` makes it at most once: a version already stored
-    under it is completed with instead of signing again (default ``key_for(task, user)``).
-    ``step`` is the one the caller already read for this task and user (``open_step``).
+    stored; wrapped in a ``keys.Secret`` at once and forgotten once the key is open; None: the
+    key's ``secret_ref``); wrong ones are limited per user and key (``signing.pins``: ``KeyLocked``,
+    429). ``key`` makes it at most once: a version already stored under it is completed with
+    instead of signing again (default ``key_for(task, user)``). ``step`` is the one the caller
+    already read for this task and user (``open_step``).
 
     Refusals are ``signing.exceptions`` errors (nothing stored), ``InvalidData`` for a certificate
     the step does not offer, and the engine's own (``TaskNotOpen``…) from the completion."""
+    pin = Secret.of(secret)
+    del secret
     try:
         step = step or open_step(user, task)
         chosen = certificate_of(step, certificate)
@@ -220,8 +257,9 @@ def sign_step(user, task: Task, *, certificate: SigningCertificate | int | str |
         if done is None:
             assert step.file is not None  # open_step, or the caller, made sure
             source = DocumentFile.objects.get(pk=step.file.pk)
-            signed = SIGN_FUNCTION[step.purpose](pdf=source.content, certificate=chosen,
-                                                 approved_sha256=step.approved_sha256, secret=secret)
+            with pins.limited(user, chosen, pin):
+                signed = SIGN_FUNCTION[step.purpose](pdf=source.content, certificate=chosen,
+                                                     approved_sha256=step.approved_sha256, secret=pin)
             done = documents.store(signed.pdf, kind=requests.FILE_KIND_FOR[step.purpose], parent=source,
                                    certificate=chosen, instance_id=task.instance_id, created_by=user,
                                    idempotency_key=key)
@@ -231,8 +269,10 @@ def sign_step(user, task: Task, *, certificate: SigningCertificate | int | str |
         else:
             signed_at, level = timezone.localtime(done.created_at).isoformat(), _level(done)
     finally:
-        del secret
-    return finish(user, task, step, done, signed_at=signed_at, level=level)
+        if pin is not None:
+            pin.forget(opened=pin.opened)
+        del pin
+    return _finish(user, task, step, done, signed_at=signed_at, level=level)
 
 
 # --- two-step signing (a USB token, a remote signing service): signing.requests, for a step --------
@@ -270,5 +310,5 @@ def complete_step(user, task: Task, *, request: SignatureRequest | uuid.UUID | s
     stored = requests.complete(row, signature=signature, certificate=certificate or bytes(row.certificate_der),
                                actor=user)
     row.refresh_from_db()
-    return finish(user, task, step, stored, signed_at=timezone.localtime(row.created_at).isoformat(),
+    return _finish(user, task, step, stored, signed_at=timezone.localtime(row.created_at).isoformat(),
                   level=_level(stored))

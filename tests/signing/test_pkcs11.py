@@ -6,8 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.views.debug import ExceptionReporter
 
 from signing import conf, exceptions
+from signing.keys import Secret
 from signing.models import KeyStorage
 from signing.sign import sign_as_organisation, sign_as_person
 from signing.verify import verify_pdf
@@ -78,3 +80,25 @@ def test_wrong_pin_is_a_clear_error(on_token, state_document, monkeypatch):
     monkeypatch.setenv(PIN_ENV, "000000")
     with pytest.raises(exceptions.KeyUnavailable):
         sign_as_person(pdf=state_document.pdf, certificate=person, approved_sha256=state_document.sha256)
+
+
+def test_a_wrong_pin_typed_for_a_token_is_a_wrong_pin_and_never_in_the_error(on_token, state_document):
+    person = on_token("chu_tich")
+    typed = Secret("999999")
+
+    with pytest.raises(exceptions.WrongSecret) as refused:
+        sign_as_person(pdf=state_document.pdf, certificate=person, approved_sha256=state_document.sha256,
+                       secret=typed)
+
+    assert refused.value.code == "wrong_pin" and not typed.opened
+    # the token library's frames hold the PIN as a str: the error does not lead to them
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    report = ExceptionReporter(None, type(refused.value), refused.value, refused.value.__traceback__)
+    assert "999999" not in report.get_traceback_text()
+    # the right one, typed, signs; it is gone once the token session is open
+    right = Secret(PIN)
+    signed = sign_as_person(pdf=state_document.pdf, certificate=person, approved_sha256=state_document.sha256,
+                            secret=right)
+    assert verify_pdf(signed.pdf).valid and right.opened
+    with pytest.raises(RuntimeError):
+        right.reveal()

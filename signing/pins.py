@@ -1,0 +1,89 @@
+"""Wrong PINs on server-held keys: after ``PIN_FAILURES`` wrong PINs by one user on one key within
+``PIN_WINDOW_MINUTES``, the key refuses that user for ``PIN_LOCK_MINUTES`` (``KeyLocked``, 429 with
+``Retry-After``); a PIN that opens the key clears the count. Each wrong PIN and each lock goes on the
+``access`` audit stream, as wrong passwords at sign-in do (``web/signin.py``), never with the PIN.
+
+The counts live in Django's cache, as the sign-in lockout's do: ``CACHE_URL`` (Redis) shares them
+between the web processes and keeps them across a restart of the application. They are worth 15
+minutes and nothing after, so a table would be one more thing to sweep; the in-process default
+cache (no ``CACHE_URL``, one process: the embedded server) loses them on a restart, which gives a
+guesser at most 5 more tries per restart they cannot cause.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+from django.core.cache import cache
+
+from engine import audit
+
+from . import conf
+from .exceptions import KeyLocked, WrongSecret
+from .keys import Secret
+from .models import SigningCertificate
+
+
+def _key(kind: str, user, certificate: SigningCertificate) -> str:
+    # the fingerprint, not the row id: a certificate registered again is the same key
+    return f"signing-pin:{kind}:{user.pk}:{certificate.fingerprint}"
+
+
+def _minutes(name: str) -> int:
+    return int(conf.get(name)) * 60
+
+
+def check(user, certificate: SigningCertificate) -> None:
+    """``KeyLocked`` while ``user`` is locked out of ``certificate``'s key."""
+    until = cache.get(_key("locked", user, certificate))
+    if until is not None:
+        left = int(until - time.time()) + 1
+        if left > 0:
+            raise KeyLocked(holder=certificate.holder_name, retry_after=left)
+
+
+def failed(user, certificate: SigningCertificate) -> KeyLocked | None:
+    """Count a wrong PIN (on record); the ``KeyLocked`` to answer when this one locked the key."""
+    key = _key("failures", user, certificate)
+    cache.add(key, 0, timeout=_minutes("PIN_WINDOW_MINUTES"))
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, timeout=_minutes("PIN_WINDOW_MINUTES"))
+        failures = 1
+    facts = {"certificate": certificate.pk, "holder": certificate.holder_name, "failures": failures}
+    entries = [audit.Entry("signing_pin_wrong", actor=user, after=facts)]
+    locked = None
+    if failures >= int(conf.get("PIN_FAILURES")):
+        lock = _minutes("PIN_LOCK_MINUTES")
+        cache.set(_key("locked", user, certificate), time.time() + lock, timeout=lock)
+        cache.delete(key)
+        entries.append(audit.Entry("signing_key_locked", actor=user, after={**facts, "seconds": lock}))
+        locked = KeyLocked(holder=certificate.holder_name, retry_after=lock)
+    audit.append("access", entries)
+    return locked
+
+
+def succeeded(user, certificate: SigningCertificate) -> None:
+    cache.delete(_key("failures", user, certificate))
+
+
+@contextlib.contextmanager
+def limited(user, certificate: SigningCertificate, pin: Secret | None) -> Iterator[None]:
+    """Around one use of a server-held key by ``user``: refused while they are locked out; a wrong
+    ``pin`` counted (the lock answered at once when it reaches the limit), a right one clears the count.
+    Without a typed PIN (the key's stored secret) nothing is counted."""
+    check(user, certificate)
+    try:
+        yield
+    except WrongSecret:
+        if pin is not None:
+            locked = failed(user, certificate)
+            if locked is not None:
+                raise locked from None
+        raise
+    finally:
+        if pin is not None and pin.opened:
+            succeeded(user, certificate)
