@@ -11,6 +11,7 @@ from .views.incidents import IncidentViewSet
 from .views.instances import InstanceViewSet
 from .views.messages import MessageView
 from .views.notifications import NotificationViewSet
+from .views.organs import OrganViewSet
 from .views.signing import CertificateViewSet, FileViewSet, SignatureRequestViewSet, VerificationViewSet
 from .views.tasks import TaskViewSet
 
@@ -29,6 +30,7 @@ router.register("signing/files", FileViewSet, basename="signing-file")
 router.register("signing/certificates", CertificateViewSet, basename="signing-certificate")
 router.register("signing/requests", SignatureRequestViewSet, basename="signing-request")
 router.register("exchange/outbox", OutboxViewSet, basename="exchange-outbox")
+router.register("organs", OrganViewSet, basename="organ")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

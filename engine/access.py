@@ -215,12 +215,21 @@ def start_roles(definition: ProcessDefinition) -> set[str]:
     return set(definitions.load(definition).task_meta.get("__start__", {}).get(definition.key, []))
 
 
+def start_bodies(user, definition: ProcessDefinition) -> list[str]:
+    """The bodies where ``user`` holds a role that starts ``definition``, by code (a role held in
+    every body, and a start lane that names no role, offer none). With more than one the starter
+    must say which: a specialist drafts for the Party Committee or for their own board, and a guess
+    files the document in the wrong one (the API asks, the start page offers the choice)."""
+    roles = start_roles(definition)
+    return sorted({body for role, body in role_pairs(user) if role in roles and body != ANY_BODY})
+
+
 def owning_body(user, definition: ProcessDefinition) -> str:
     """The body an instance belongs to when its starter names none: where they hold a role that may
-    start it (the clerk's own committee), else the first body they belong to."""
-    roles = start_roles(definition)
-    held = sorted((role not in roles, body) for role, body in role_pairs(user) if body != ANY_BODY)
-    return held[0][1] if held else ""
+    start it (the clerk's own committee; the first of ``start_bodies`` when a caller did not ask
+    which), else the first body they belong to."""
+    held = start_bodies(user, definition)
+    return held[0] if held else min((body for _role, body in role_pairs(user) if body != ANY_BODY), default="")
 
 
 def may_start(user, definition: ProcessDefinition, body: str) -> bool:

@@ -15,10 +15,14 @@ def body_of(organ_id: str) -> Body | None:
     """The body here carrying ``organ_id``: the highest one when units share their body's code."""
     if not organ_id:
         return None
-    found = list(Body.objects.filter(organ_id=organ_id))
-    if len(found) > 1:
-        pks = {body.pk for body in found}
-        found = [body for body in found if body.parent_id not in pks] or found
+    return highest(list(Body.objects.filter(organ_id=organ_id)))
+
+
+def highest(sharing: list[Body]) -> Body | None:
+    """Of the bodies sharing one identification code, the one a document for it goes to: the highest
+    (a unit carries its body's code), the first by code among equals."""
+    pks = {body.pk for body in sharing}
+    found = [body for body in sharing if body.parent_id not in pks] or sharing
     return min(found, key=lambda body: body.code) if found else None
 
 

@@ -50,8 +50,27 @@ class StartSerializer(serializers.Serializer):
     # DRF's metaclass takes declared fields off the class, so Serializer.data stays the property.
     data = serializers.DictField(required=False, default=dict)  # type: ignore[assignment]
     business_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=100,
-                                 help_text=_("The owning body; by default the caller's."))
+    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=100, help_text=_(
+        "The owning body (its code). Left out: the body where the caller holds the role that starts the process; "
+        "when they hold it in several, the start is refused with body_required and the list to choose from."))
+
+
+class BodyChoiceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class StartProblemSerializer(serializers.Serializer):
+    """A refused start as problem details (RFC 9457)."""
+
+    type = serializers.CharField(help_text=_("Ends with the code, e.g. …/body_required, …/invalid_data."))
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(  # type: ignore[assignment]  # see StartSerializer
+        required=False, help_text=_("Messages by field, e.g. body."))
+    bodies = BodyChoiceSerializer(many=True, required=False, help_text=_(
+        "body_required only: the bodies the caller may start the process in, to send one of them as body."))
 
 
 class CompleteSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Shapes of the exchange's API (``api.views.exchange``): what a peer is answered when it posts a
-packet, a document's deliveries as the sender's register shows them, the outbox for administrators."""
+packet, a document's deliveries as the sender's register shows them, the outbox for administrators;
+and the recipients a draft may name (``api.views.organs``)."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -8,6 +9,7 @@ from rest_framework import serializers
 from documents.models import Document
 from exchange import deliveries
 from exchange.models import Delivery, DeliveryEvent, OutboxPacket, Peer
+from exchange.recipients import Recipient
 
 
 class PacketDocumentSerializer(serializers.Serializer):
@@ -61,3 +63,16 @@ class OutboxPacketSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "status_code", "document_id", "document", "peer", "body", "state", "attempts",
                   "max_attempts", "next_attempt_at", "last_error", "answer_status", "created_at", "delivered_at"]
         read_only_fields = fields
+
+
+class OrganSerializer(serializers.Serializer):
+    """A recipient an outgoing draft may name (``exchange.recipients``)."""
+
+    code = serializers.CharField(help_text=_("The identification code (mã định danh) to put in recipients."))
+    name = serializers.CharField(allow_blank=True, help_text=_(
+        "The body's name; empty for a code a peer serves (only the peer knows whose it is)."))
+    goes_to = serializers.SerializerMethodField(help_text=_(
+        "here: a body of this system; otherwise the name of the exchange peer that serves the code."))
+
+    def get_goes_to(self, row: Recipient) -> str:
+        return "here" if row.here else row.peer

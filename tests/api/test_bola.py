@@ -64,6 +64,28 @@ OBJECT_OPERATIONS = [
     # The exchange's outbox is for process administrators: its cases are in tests/exchange/test_api.py.
     ("post", "/api/v1/exchange/outbox/{id}/retry/", "exchange"),
 ]
+#: The operations without an id: none of them answers an anonymous caller; who among the signed-in may
+#: use them is in their own tests (e.g. the recipients a draft may name: tests/api/test_organs.py).
+COLLECTION_OPERATIONS = [
+    ("delete", "/api/v1/auth/token/"),
+    ("get", "/api/v1/process-definitions/"),
+    ("post", "/api/v1/process-definitions/"),
+    ("get", "/api/v1/process-instances/"),
+    ("get", "/api/v1/tasks/"),
+    ("get", "/api/v1/incidents/"),
+    ("get", "/api/v1/notifications/"),
+    ("post", "/api/v1/messages/"),
+    ("get", "/api/v1/documents/"),
+    ("get", "/api/v1/registers/"),
+    ("get", "/api/v1/organs/"),
+    ("get", "/api/v1/signing/certificates/"),
+    ("post", "/api/v1/signing/files/"),
+    ("post", "/api/v1/signing/requests/"),
+    ("post", "/api/v1/signing/verifications/"),
+    ("get", "/api/v1/exchange/outbox/"),
+    ("post", "/api/v1/exchange/packets/"),  # for peers, with their key
+]
+SIGN_IN = ("post", "/api/v1/auth/token/")
 SIGNING_ID = "00000000-0000-4000-8000-000000000001"
 BODIES = {"reason": "thử", "version": 1, "data": {"valid": True}, "assignee": None}
 
@@ -73,6 +95,9 @@ def test_every_object_operation_of_the_schema_is_in_the_matrix():
     with_ids = {(method, path) for path, item in schema["paths"].items() if "{" in path
                 for method in item if method in ("get", "post", "put", "patch", "delete")}
     assert with_ids == {(method, path) for method, path, _kind in OBJECT_OPERATIONS}
+    without = {(method, path) for path, item in schema["paths"].items() if "{" not in path
+               for method in item if method in ("get", "post", "put", "patch", "delete")}
+    assert without == {*COLLECTION_OPERATIONS, SIGN_IN}
 
 
 @pytest.fixture
@@ -173,6 +198,16 @@ def test_anonymous_reaches_nothing(anonymous, world):
         url = path.format(id=target[kind], key=target["definition"])
         body = None if method == "get" else BODIES
         assert getattr(anonymous, method)(url, body, format="json").status_code == 401, (method, path)
+
+
+def test_anonymous_reaches_no_collection(demo, anonymous):
+    denials = AuditEvent.objects.filter(stream="access", action="access_denied", after__status=401).count()
+    for method, path in COLLECTION_OPERATIONS:
+        response = getattr(anonymous, method)(path, None if method == "get" else BODIES, format="json")
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert response["Content-Type"] == "application/problem+json", (method, path)
+    assert AuditEvent.objects.filter(stream="access", action="access_denied", after__status=401).count() == (
+        denials + len(COLLECTION_OPERATIONS))
 
 
 def test_participants_who_may_not_administer_get_403(client_of, world):

@@ -67,4 +67,6 @@ def test_the_api_keeps_its_schema(keep_test_connection):
     assert operations >= 15
     # Not a vacuous run: many requests got past authentication and the 404s.
     assert sum(200 <= code < 300 for _label, code in seen) > 100
+    # the recipients a draft may name: listed for whatever words a client searches with
+    assert sum(label == "GET /api/v1/organs/" and code == 200 for label, code in seen) > 10
     assert not failures, "\n\n".join(failures)

@@ -5,11 +5,60 @@ from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from engine.models import ProcessInstance
+from engine.models import AuditEvent, ProcessInstance
 
 from .test_flow import complete, open_task
 
 START = "/api/v1/process-definitions/incoming_document/start/"
+OUTGOING = "/api/v1/process-definitions/outgoing_document/start/"
+
+
+def test_who_may_start_in_several_bodies_is_asked_which(client_of):
+    # the Party specialist drafts for the Party Committee or for her own board (the demo's chuyenvien)
+    chuyenvien = client_of("chuyenvien")
+
+    refused = chuyenvien.post(OUTGOING, {"data": {}}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert refused.status_code == 400, refused.content
+    assert refused["Content-Type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["type"].endswith("/body_required")
+    assert problem["bodies"] == [{"code": "ban_xay_dung_dang", "name": "Ban Xây dựng Đảng Đảng ủy xã"},
+                                 {"code": "dang_uy_xa", "name": "Đảng ủy xã Vĩnh An"}]
+    assert problem["detail"].startswith("You may start") and "“body”" in problem["detail"]
+    assert "dang_uy_xa" in problem["errors"]["body"][0] and "ban_xay_dung_dang" in problem["errors"]["body"][0]
+    assert not ProcessInstance.objects.exists()
+    # in Vietnamese by default, the same choices
+    again = chuyenvien.post(OUTGOING, {"data": {}}, format="json")
+    assert again.status_code == 400 and again.json()["title"] == "Yêu cầu không hợp lệ"
+    assert again.json()["bodies"] == problem["bodies"]
+
+    # naming one of them starts it there; an empty name asks again
+    started = chuyenvien.post(OUTGOING, {"data": {}, "body": "dang_uy_xa"}, format="json")
+    assert started.status_code == 201, started.content
+    assert started.json()["body"] == "dang_uy_xa"
+    assert chuyenvien.post(OUTGOING, {"data": {}, "body": ""}, format="json").json()["type"].endswith("/body_required")
+
+
+def test_who_may_start_in_one_body_starts_there_unasked(client_of):
+    # the clerk holds van_thu in the Party Committee alone; the board's head drafts only for the Committee
+    started = client_of("vanthu").post(START, {"data": {}}, format="json")
+    assert started.status_code == 201, started.content
+    assert started.json()["body"] == "dang_uy_xa"
+    drafted = client_of("truongbanxdd").post(OUTGOING, {"data": {}}, format="json")
+    assert drafted.status_code == 201, drafted.content
+    assert drafted.json()["body"] == "dang_uy_xa"
+
+
+def test_who_may_start_it_nowhere_is_refused_on_record(client_of):
+    denials = AuditEvent.objects.filter(stream="access", action="access_denied", after__status=403).count()
+
+    refused = client_of("tuphap").post(START, {"data": {}}, format="json")
+
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["type"].endswith("/not_allowed") and "bodies" not in refused.json()
+    assert AuditEvent.objects.filter(stream="access", action="access_denied", after__status=403).count() == denials + 1
+    assert not ProcessInstance.objects.exists()
 
 
 def test_an_administrator_without_a_role_must_name_the_body(client_of):
