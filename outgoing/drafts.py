@@ -64,7 +64,8 @@ def approval_in_force(document: Document) -> Review | None:
     return found
 
 
-def _place() -> str:
+def place() -> str:
+    """The place name of the date line (the deployment's commune)."""
     return str(getattr(settings, "DOCUMENTS", {}).get("PLACE", "Vĩnh An"))
 
 
@@ -92,7 +93,8 @@ def _signer_name(username: str) -> str:
 
 
 def render(fields: dict, *, body: Body, day: date) -> bytes:
-    """The draft laid out in its body's system (Party or State), with the number line as typed."""
+    """The draft laid out in its body's system (Party or State): the number line as typed and the place
+    and date line ("…, ngày … tháng … năm …") are text fields the number step fills (``signing.fill``)."""
     kind = DocumentType.objects.filter(code=fields.get("document_type") or "").first()
     if kind is None:
         raise InvalidData(_("Choose the document type."), errors={"document_type": [_("Unknown document type.")]})
@@ -103,7 +105,7 @@ def render(fields: dict, *, body: Body, day: date) -> bytes:
         organ_name=body.name.upper(), code_number=0, code_notation="",
         number_line=str(fields.get("number_text") or formatcheck.expected_number(number="", document_type=kind,
                                                                                   body=body)),
-        place=_place(), issued_date=day,
+        place=place(), issued_date=day, fillable=True,
         signature=SignatureBlock(titles=titles or ("",), signer_name=_signer_name(str(fields.get("signer") or ""))),
         parent_organ_name=body.parent.name.upper() if body.parent is not None else "",
         type_name="" if kind.code == "cong_van" else kind.name, subject=str(fields.get("subject") or ""),
@@ -146,7 +148,7 @@ def describe(document: Document, fields: dict) -> None:
 
 def check_editable(document: Document) -> None:
     if document.status != HandlingStatus.DRAFT or document.code_number:
-        raise Conflict(_("The document is no longer a draft: it was numbered and issued, so it cannot be changed. "
+        raise Conflict(_("The document is no longer a draft: it was signed and numbered, so it cannot be changed. "
                          "Issue a correction or a replacement instead."))
 
 

@@ -10,8 +10,11 @@ Quick ones run inside the step (a failure takes back everything, a number includ
 - ``outgoing.review`` (``params["step"]``: content, format, signer): the reviewer's decision on the
   latest version, kept with it. The drafter never approves their own draft. The signer's approval
   names the version's bytes (``approved_sha256``) and its file becomes the one to sign.
-- ``outgoing.number``: the number from the body's outgoing register (the secret one when
-  confidential), the notation in the body's system, the issue date; a duplicate is refused.
+- ``outgoing.number``: after the person signs and before the organisation does (Decree 30 Art. 15,
+  32.2.c–d): the number from the body's outgoing register (the secret one when confidential), the
+  notation in the body's system, the issue date; a duplicate is refused. Both are printed into the
+  signed PDF's number and date fields as form filling (``signing.fill``), which leaves the personal
+  signature valid; the filled version is the one the clerk seals.
 - ``outgoing.issue``: the signed PDF and appendices become the record's files, the document is
   issued and sent: to bodies of this deployment as an incoming document, to others as edXML.
 
@@ -44,9 +47,11 @@ from engine.exceptions import InvalidData, NotAllowed
 from exchange import sending
 from exchange.exceptions import NotSendable
 from signing import documents as signing_files
+from signing import fill
 from signing.exceptions import SigningError
 from signing.handlers import RETRIED, choose_certificate, refusal
 from signing.models import DocumentFile, FileKind, HolderKind
+from signing.render import System, format_notation, format_place_date
 from signing.sign import sign_attachment
 
 from . import drafts, recall
@@ -210,7 +215,7 @@ def notation_of(document: Document, body: Body, drafting_unit: str) -> str:
 def number(*, params, data, context):
     document = _document(data, lock=True)
     if document.code_number:
-        return _numbered(document)
+        return _numbered(document, _printed(document, data, context))
     body = Body.objects.get(code=document.body)
     register = numbering.register_for(document.body, Direction.OUTGOING, secret=document.confidential)
     at = context.now
@@ -234,13 +239,47 @@ def number(*, params, data, context):
     context.record(audit.Entry("document_numbered", actor=context.actor, after={
         "document_id": str(document.pk), "number": full_number(code_number, code_notation),
         "register": register.name, "series_number": entry.number}))
-    return _numbered(document)
+    return _numbered(document, _printed(document, data, context, body=body))
 
 
-def _numbered(document: Document) -> dict:
+def _numbered(document: Document, file_id: str) -> dict:
     return {"code_number": document.code_number, "code_notation": document.code_notation,
             "number_notation": full_number(document.code_number, document.code_notation),
-            "issued_date": document.issued_date.isoformat() if document.issued_date else None}
+            "issued_date": document.issued_date.isoformat() if document.issued_date else None,
+            "file_id": file_id}
+
+
+def printed_lines(document: Document, body: Body) -> dict[str, str]:
+    """The number line and the place-and-date line as the issued document prints them (BRIEF §1.7:
+    Party "Số 06-KH/ĐU", State "Số: 15/QĐ-UBND"; day and month below 10 with a leading zero)."""
+    system = System.PARTY if formatcheck.is_party(body) else System.STATE
+    assert document.issued_date is not None, "a numbered document has its issue date"
+    return {fill.NUMBER_FIELD: format_notation(system=system, number=int(document.code_number),
+                                               notation=document.code_notation),
+            fill.DATE_FIELD: format_place_date(place=drafts.place(), day=document.issued_date)}
+
+
+def _printed(document: Document, data, context, *, body: Body | None = None) -> str:
+    """The personally signed version with the number and the date filled in (one incremental update,
+    stored once per document); a draft without those fields (made before they existed) is sealed as
+    it was signed, its number in the record and the register only."""
+    signed = DocumentFile.objects.get(pk=data["file_id"])
+    key = f"outgoing-number:{document.pk}"
+    done = signing_files.by_key(key)
+    if done is not None:
+        return str(done.pk)
+    if signed.kind != FileKind.PERSON_SIGNED:
+        raise InvalidData(_("Only a document signed by the competent person is numbered."))
+    pdf = bytes(signed.pdf)
+    if not {fill.NUMBER_FIELD, fill.DATE_FIELD} <= set(fill.field_values(pdf)):
+        return str(signed.pk)
+    lines = printed_lines(document, body or Body.objects.get(code=document.body))
+    name = f"{full_number(document.code_number, document.code_notation).replace('/', '-')}.pdf"
+    done = signing_files.store(fill.fill(pdf, lines), kind=FileKind.PERSON_SIGNED, file_name=name, parent=signed,
+                               instance_id=context.instance.pk, idempotency_key=key)
+    context.record(audit.Entry("number_printed", actor=context.actor, after={
+        "document_id": str(document.pk), "file_id": str(done.pk), "sha256": done.sha256, **lines}))
+    return str(done.pk)
 
 
 @handlers.register("outgoing.sign_appendices", background=True,
@@ -277,6 +316,10 @@ def issue(*, params, data, context):
         main = DocumentFile.objects.get(pk=data["file_id"])
         if main.kind != FileKind.ORGANISATION_SIGNED:
             raise InvalidData(_("Only a document signed by the person and the organisation is issued."))
+        printed = fill.field_values(main.content)
+        expected = printed_lines(document, Body.objects.get(code=document.body))
+        if set(expected) <= set(printed) and any(printed[name] != line for name, line in expected.items()):
+            raise InvalidData(_("The number and date printed in the document are not those the register gave."))
         name = f"{full_number(document.code_number, document.code_notation).replace('/', '-')}.pdf"
         records.attach(document, main.content, name=name, role=FileRole.MAIN, actor=actor)
         for appendix in (data.get("appendix_signatures") or {}).get("files", []):

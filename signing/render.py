@@ -31,6 +31,8 @@ from reportlab.platypus import Flowable, HRFlowable, Paragraph, SimpleDocTemplat
 
 from documents.fonts import register_reportlab_fonts
 
+from . import fill
+
 PERSON_FIELD = "Signature_Person"
 ORGANISATION_FIELD = "Signature_Organisation"
 ATTACHMENT_FIELD = "Signature_Attachment"
@@ -104,6 +106,7 @@ class DocumentMetadata:
     recipients: tuple[str, ...] = ()
     title: str = field(default="", compare=False)  # PDF metadata title; defaults to the subject
     number_line: str = ""  # a draft's number line as typed ("Số …-KH/ĐU"), printed as it is
+    fillable: bool = False  # number and date lines as text fields the clerk fills after the person signs
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,24 @@ class RenderedDocument:
     signature_field: str
     signature_page: int  # 0-based
     signature_box: tuple[float, float, float, float]  # x1, y1, x2, y2 in PDF points
+
+
+class _FieldSpace(Flowable):
+    """A line left for a text field (``signing.fill``): remembers where it landed and how it is set."""
+
+    def __init__(self, width: float, style: ParagraphStyle, name: str, value: str, sink: dict):
+        super().__init__()
+        self.width, self.height, self.style, self.name, self.value, self.sink = (
+            width, style.leading, style, name, value, sink)
+
+    def wrap(self, avail_width, avail_height):
+        return self.width, self.height
+
+    def draw(self):
+        x, y = self.canv.absolutePosition(0, 0)
+        self.sink[self.name] = fill.TextFieldSpec(
+            name=self.name, page=self.canv.getPageNumber() - 1, box=(x, y, x + self.width, y + self.height),
+            value=self.value, font_size=self.style.fontSize)
 
 
 class _SignatureSpace(Flowable):
@@ -174,7 +195,11 @@ _TWO_COLUMNS = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0)
                            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
 
 
-def _header(meta: DocumentMetadata, st: dict, widths: tuple[float, float]) -> Table:
+def _line(text: str, style: ParagraphStyle, *, field: str, width: float, sink: dict | None) -> Flowable:
+    return _p(text, style) if sink is None else _FieldSpace(width, style, field, text, sink)
+
+
+def _header(meta: DocumentMetadata, st: dict, widths: tuple[float, float], sink: dict | None = None) -> Table:
     number = meta.number_line or format_notation(system=meta.system, number=meta.code_number,
                                                  notation=meta.code_notation)
     left = []
@@ -185,7 +210,7 @@ def _header(meta: DocumentMetadata, st: dict, widths: tuple[float, float]) -> Ta
         left.append(_p("*", st["star"]))
     else:
         left.append(_rule(25))
-    left.append(_p(number, st["number"]))
+    left.append(_line(number, st["number"], field=fill.NUMBER_FIELD, width=widths[0], sink=sink))
     if not meta.type_name and meta.subject:
         left.append(_p(f"V/v {meta.subject}", st["vv"]))
     right = []
@@ -194,7 +219,9 @@ def _header(meta: DocumentMetadata, st: dict, widths: tuple[float, float]) -> Ta
     else:
         right += [_p("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", st["national"]),
                   _p("Độc lập - Tự do - Hạnh phúc", st["motto"]), _rule(58), Spacer(1, 3 * mm)]
-    right.append(_p(format_place_date(place=meta.place, day=meta.issued_date), st["place_date"]))
+    place_date = (f"{meta.place}, ngày … tháng … năm …" if sink is not None
+                  else format_place_date(place=meta.place, day=meta.issued_date))
+    right.append(_line(place_date, st["place_date"], field=fill.DATE_FIELD, width=widths[1], sink=sink))
     table = Table([[left, right]], colWidths=widths)
     table.setStyle(_TWO_COLUMNS)
     return table
@@ -214,7 +241,9 @@ def _closing(meta: DocumentMetadata, st: dict, widths: tuple[float, float], sink
 
 
 def render_document(*, metadata: DocumentMetadata, body: Sequence[str]) -> RenderedDocument:
-    """Lay out the document, add the empty signature field of the person, and return the PDF."""
+    """Lay out the document, add the empty signature field of the person, and return the PDF. A
+    ``fillable`` document also gets the number and date text fields, and the person's field locks
+    every other field once signed (``signing.fill``)."""
     meta = metadata
     st = _styles(meta.system)
     buffer = io.BytesIO()
@@ -227,7 +256,8 @@ def render_document(*, metadata: DocumentMetadata, body: Sequence[str]) -> Rende
         subject=meta.subject,
     )
     header_widths = (width * 0.44, width * 0.56)
-    story = [_header(meta, st, header_widths), Spacer(1, 8 * mm)]
+    lines: dict | None = {} if meta.fillable else None
+    story = [_header(meta, st, header_widths, lines), Spacer(1, 8 * mm)]
     if meta.type_name:
         story.append(_p(meta.type_name.upper(), st["type"]))
         if meta.subject:
@@ -243,6 +273,9 @@ def render_document(*, metadata: DocumentMetadata, body: Sequence[str]) -> Rende
     writer = copy_into_new_writer(PdfFileReader(io.BytesIO(buffer.getvalue())))
     box = tuple(round(v, 2) for v in sink["box"])
     fields.append_signature_field(writer, fields.SigFieldSpec(PERSON_FIELD, on_page=sink["page"], box=box))
+    if lines:
+        fill.add_text_fields(writer, lines.values())
+        fill.lock_except(writer, PERSON_FIELD)
     out = io.BytesIO()
     writer.write(out)
     pdf = out.getvalue()

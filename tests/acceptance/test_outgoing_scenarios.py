@@ -58,6 +58,19 @@ def _verified(pdf: bytes):
     return [(s["signer"]["holder"] if s["signer"] else None, s["valid"]) for s in report.signatures]
 
 
+def _printed(pdf: bytes, number_line: str, day: date) -> None:
+    """The number line and the date line read from the page (BRIEF §1.7: leading zeros), and pyHanko
+    sees the fill as form filling: the person's signature valid, the organisation's over all of it."""
+    header = " ".join(subprocess.run(["pdftotext", "-l", "1", "-", "-"], input=pdf, capture_output=True,
+                                     check=True).stdout.decode().split())
+    assert number_line in header and f"Vĩnh An, ngày {day:%d} tháng {day:%m} năm {day.year}" in header
+    assert "…" not in header
+    person, organisation = verify_pdf(pdf).signatures
+    assert person["valid"] and person["modification_level"] == "form_filling"
+    assert organisation["valid"] and (organisation["coverage"] == "entire_file"
+                                      or organisation["changes_after_signing"] == "validation_data")
+
+
 # --- S05 ------------------------------------------------------------------------------------------
 def test_s05_party_plan_rejected_for_its_state_style_number_reworked_signed_numbered_06_and_issued(
         client_of, register):
@@ -131,6 +144,8 @@ def test_s05_party_plan_rejected_for_its_state_style_number_reworked_signed_numb
     issued = _content(document)
     assert _verified(issued) == [("Trần Thị Hà", True), ("Đảng ủy xã Vĩnh An", True)]
     assert issued.startswith(bytes(approved.file.pdf))  # the approved bytes are a prefix of the signed ones
+    # the number and the issue date printed where the draft had "Số …-KH/ĐU" and "…, ngày … tháng … năm …"
+    _printed(issued, "Số 06-KH/ĐU", document.issued_date)
     rounds = [(r.step, r.decision) for r in Review.objects.filter(version__document=document).order_by("pk")]
     assert rounds == [("content", "approve"), ("format", "reject"), ("content", "approve"), ("format", "approve"),
                       ("signer", "approve"), ("signer", "approve")]
@@ -169,7 +184,9 @@ def deputy_signs(db):
                          roles=Role.objects.filter(code="chu_tich"))
 
 
-def _decision(client_of, certs, *, appendix: bytes | None = None, expected_seal=200) -> tuple[str, dict]:
+def _decision(client_of, certs, *, appendix: bytes | None = None, expected_number=200) -> tuple[str, dict]:
+    """Drafted to sealed; ``expected_number``: the answer to the person's signature, after which the
+    number is given (a duplicate is refused there, the signature with it)."""
     kinhte, truongphong, chanhvp = client_of("kinhte"), client_of("truongphongkt"), client_of("chanhvpubnd")
     phochutich, vanthu = client_of("phochutich"), client_of("vanthuubnd")
     draft = dict(DECISION)
@@ -185,8 +202,9 @@ def _decision(client_of, certs, *, appendix: bytes | None = None, expected_seal=
     assert checked["form"]["data"]["format_check"]["ok"] is True, checked["form"]["data"]["format_check"]
     complete(chanhvp, instance, "format_check", {"decision": "approve"})
     complete(phochutich, instance, "signer_approval", {"decision": "approve"})
-    sign(phochutich, instance, "sign_person", certs["phochutich"])
-    answer = sign(vanthu, instance, "seal", certs["ubnd_xa"], expected=expected_seal)
+    answer = sign(phochutich, instance, "sign_person", certs["phochutich"], expected=expected_number)
+    if expected_number == 200:
+        answer = sign(vanthu, instance, "seal", certs["ubnd_xa"])
     return instance, answer
 
 
@@ -204,6 +222,7 @@ def test_s06_state_decision_with_an_appendix_signed_at_the_top_right_with_its_nu
     assert _verified(main) == [("Hoàng Văn Giang", True), ("Ủy ban nhân dân xã Vĩnh An", True)]
     text = subprocess.run(["pdftotext", "-", "-"], input=main, capture_output=True).stdout.decode()
     assert "KT. CHỦ TỊCH" in text and "PHÓ CHỦ TỊCH" in text
+    _printed(main, "Số: 15/QĐ-UBND", document.issued_date)
     signed_appendix = _content(document, role="appendix")
     assert _verified(signed_appendix) == [("Ủy ban nhân dân xã Vĩnh An", True)]
     assert signed_appendix.startswith(appendix_pdf)
@@ -212,7 +231,7 @@ def test_s06_state_decision_with_an_appendix_signed_at_the_top_right_with_its_nu
     assert "15/QĐ-UBND" in stamp and "+07:00" in stamp
     # a duplicate "15/QĐ-UBND" within the year: refused with the Appendix VI warning, no number consumed
     Document.objects.filter(pk=document.pk).update(code_number="16")  # a typing slip makes the next one 16 again
-    _second, refusal = _decision(client_of, certs, expected_seal=400)
+    _second, refusal = _decision(client_of, certs, expected_number=400)
     assert "Duplicate document" in str(refusal) or "trùng" in str(refusal).lower() or "đã" in str(refusal)
     assert NumberSeries.objects.get(register=state_out, period=str(date.today().year)).last_number == 15
 
@@ -230,6 +249,7 @@ def test_s06_rollover_the_last_number_of_the_year_then_01_on_2_january(client_of
         for crl in pki.crls_der_at(at(year + 1, 1, 2, 7, 30)):
             trust.add_crl(crl=crl)
         first, _answer = _decision(client_of, certs)
+        _printed(_content(document_of(first)), "Số: 01/QĐ-UBND", date(year + 1, 1, 2))  # "ngày 02 tháng 01"
     assert (document_of(last).code_number, document_of(last).issued_date) == ("42", date(year, 12, 31))
     assert (document_of(first).code_number, document_of(first).issued_date) == ("01", date(year + 1, 1, 2))
     assert numbering.period_of(state_out, at(year + 1, 1, 2, 8, 0)) == str(year + 1)

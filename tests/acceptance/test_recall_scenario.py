@@ -22,13 +22,16 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from directory.models import Body
+from documents import blobs
 from documents.models import Direction, Document, DocumentType, NumberSeries, Register
 from engine.models import AuditEvent, ProcessInstance
 from exchange import attempts
 from exchange.edxml import BusinessType, Organ, ResponseFor, StaffInfo, build_status_packet, parse
 from exchange.models import Arrival, OutboxPacket
+from signing.verify import verify_pdf
 
 from ..directory.helpers import hold, post
+from ..documents.test_conversion import pdf_text
 from ..exchange.helpers import PARTY, PROVINCE, STATE, PeerServer, make_peer
 from ..outgoing.flow import certificates, complete, document_of, sign, start
 
@@ -58,7 +61,7 @@ def province(settings, tmp_path):
 def issued(demo, register, province, client_of):
     """``issued(kind, subject, corrects=None, replaces=None)``: an outgoing document of the Đảng ủy to
     the People's Committee and the province, through the whole outgoing procedure over the API (drafted
-    by chuyenvien, approved, checked, signed by the Phó Bí thư, sealed by the clerk, numbered, issued),
+    by chuyenvien, approved, checked, signed by the Phó Bí thư, numbered, sealed by the clerk, issued),
     then handed over as the outbox's workers do. The thông báo series stands at 14 in this term, the
     công văn series at 15."""
     certs = certificates(register)
@@ -84,7 +87,12 @@ def issued(demo, register, province, client_of):
         sign(people["phobithu"], instance, "sign_person", certs["phobithu"])
         sign(people["vanthu"], instance, "seal", certs["dang_uy_xa"])
         deliver_all()
-        return document_of(instance)
+        document = document_of(instance)
+        # the number the register gave is printed in the issued PDF, between the two valid signatures
+        main = blobs.read(document.files.get(role="main").blob)
+        assert f"Số {document.code_number}-{document.code_notation}" in pdf_text(main)
+        assert [s["valid"] for s in verify_pdf(main).signatures] == [True, True]
+        return document
 
     return issue
 

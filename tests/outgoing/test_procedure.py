@@ -6,10 +6,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bench.conversion import docx_bytes
 from documents import blobs
-from documents.models import DocumentLink, HandlingStatus
+from documents.models import DocumentLink, HandlingStatus, NumberEntry
 from engine import inspection
 from engine.models import AuditEvent, Notification, ProcessInstance
 from outgoing.models import DraftVersion, Review
+from signing import fill
 from signing.verify import verify_pdf
 
 from ..documents.test_conversion import SENTENCES, needs_soffice, pdf_text
@@ -46,8 +47,17 @@ def test_a_draft_goes_through_reviews_signatures_number_and_issue(people):
     assert (document.code_number, document.code_notation) == ("01", "KH/ĐU")
     assert ProcessInstance.objects.get(pk=instance["id"]).status == "completed"
     main = document.files.get(role="main")
-    report = verify_pdf(blobs.read(main.blob))
+    issued = blobs.read(main.blob)
+    report = verify_pdf(issued)
     assert [s["valid"] for s in report.signatures] == [True, True]
+    # numbered between the two signatures: the number and date filled in, the person's signature intact
+    assert report.signatures[0]["modification_level"] == "form_filling"
+    day = document.issued_date
+    text = pdf_text(issued)
+    assert "Số 01-KH/ĐU" in text and f"Vĩnh An, ngày {day:%d} tháng {day:%m} năm {day.year}" in text
+    assert "…" not in text
+    numbered = AuditEvent.objects.get(instance_id=instance["id"], action="number_printed")
+    assert numbered.after[fill.NUMBER_FIELD] == "Số 01-KH/ĐU"
     assert [r.step for r in Review.objects.filter(version__document=document)] == ["content", "format", "signer"]
     assert run_jobs(instance["id"]) == 0
 
@@ -117,22 +127,28 @@ def test_a_word_draft_is_converted_kept_as_a_version_signed_and_issued(people):
         assert sentence in text
 
 
-def test_an_edit_while_the_clerk_seals_takes_it_back_to_the_signer(people):
+def test_once_signed_and_numbered_an_edit_is_refused_and_the_number_is_kept(people):
+    """Decree 30 Art. 15: the number is given after the person signs; from then on the signed and
+    numbered document is not changed (409): a change is a correction or a replacement, and the
+    number is never given again nor lost."""
     clients, certs = people
     instance = start(clients["chuyenvien"])
     _to_signer(people, instance["id"])
     complete(clients["phobithu"], instance["id"], "signer_approval", {"decision": "approve"})
     sign(clients["phobithu"], instance["id"], "sign_person", certs["phobithu"])
     document = document_of(instance["id"])
-    assert clients["chuyenvien"].post(f"/api/v1/documents/{document.pk}/versions/",
-                                      {"fields": {"subject": "Kế hoạch (sửa lần 2)"}}, format="json").status_code == 201
-    assert open_task(instance["id"], "signer_approval")
-    complete(clients["phobithu"], instance["id"], "signer_approval", {"decision": "approve"})
-    sign(clients["phobithu"], instance["id"], "sign_person", certs["phobithu"])
+    assert (document.code_number, document.status) == ("01", HandlingStatus.DRAFT)
+    assert open_task(instance["id"], "seal")
+    late = clients["chuyenvien"].post(f"/api/v1/documents/{document.pk}/versions/",
+                                      {"fields": {"subject": "Kế hoạch (sửa lần 2)"}}, format="json")
+    assert late.status_code == 409 and ("correction" in late.json()["detail"] or "đính chính" in late.json()["detail"])
+    assert DraftVersion.objects.filter(document=document).count() == 1
+    assert not AuditEvent.objects.filter(action="approval_voided").exists()
     sign(clients["vanthu"], instance["id"], "seal", certs["dang_uy_xa"])
     document.refresh_from_db()
-    assert document.subject == "Kế hoạch (sửa lần 2)" and document.status == HandlingStatus.ISSUED
-    # issued: no more versions
+    assert (document.code_number, document.status) == ("01", HandlingStatus.ISSUED)
+    assert NumberEntry.objects.filter(document=document).count() == 1
+    # issued: no more versions either
     late = clients["chuyenvien"].post(f"/api/v1/documents/{document.pk}/versions/", {"fields": {"subject": "x"}},
                                       format="json")
     assert late.status_code == 409

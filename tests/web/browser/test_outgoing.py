@@ -2,8 +2,9 @@
 (issue 14): the specialist drafts a Party plan with its number in the State style, the head of the
 Party Building Board approves the content, the chief of office sees the format finding and returns
 it with a comment, the specialist fixes the number, it is approved, the Deputy Secretary approves and
-signs in the page, the clerk applies the Committee's signature; the document is numbered 01-KH/ĐU
-and issued to Party cell 1, whose clerk finds it in their worklist once the outbox has handed it over.
+signs in the page, which numbers it 01-KH/ĐU (printed into the signed PDF), the clerk applies the
+Committee's signature and it is issued to Party cell 1, whose clerk finds it in their worklist once
+the outbox has handed it over.
 axe-core on each kind of page; screenshots of the document page, the format check and the signing step."""
 
 import re
@@ -13,10 +14,12 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
+from documents import blobs
 from documents.models import Direction, Document, HandlingStatus
 from engine.models import ProcessInstance, Task, TaskStatus
 from exchange import attempts
 from exchange.models import Delivery
+from tests.documents.test_conversion import pdf_text
 from tests.outgoing.flow import PLAN, certificates
 from tests.signing import conftest as signing_fixtures
 
@@ -127,16 +130,22 @@ def test_an_outgoing_document_drafted_reviewed_signed_numbered_and_issued(pages,
     screenshot(signer, "outgoing-signing")
     signer.click("[data-sign-button]")
     signer.wait_for_url(site + "/")
+    # Numbered in the same step (Decree 30 Art. 15): the clerk seals the version with the number printed.
+    numbered = Document.objects.get(processes__instance=instance)
+    assert (numbered.code_number, numbered.status) == ("01", HandlingStatus.DRAFT)
 
-    # The clerk applies the Committee's signature; numbering and issue follow in the same step.
+    # The clerk applies the Committee's signature on the numbered version; issue follows in the same step.
     clerk = pages.open("vanthu")
     clerk.goto(f"{site}/viec/{open_task(instance, 'seal').pk}/")
+    expect(clerk.locator("[data-signing] [data-testid=pdf] canvas")).to_be_visible()
     axe(clerk, name="organisation signing step")
     sign_with_pin(clerk)
     clerk.wait_for_url(site + "/")
     document = Document.objects.get(processes__instance=instance)
     assert document.status == HandlingStatus.ISSUED
     assert (document.code_number, document.code_notation) == ("01", "KH/ĐU")
+    issued = blobs.read(document.files.get(role="main").blob)
+    assert "Số 01-KH/ĐU" in pdf_text(issued) and "…" not in pdf_text(issued)
 
     # The outbox hands it over to the cell, as a worker does; its clerk finds it in the unit's queue.
     [delivery] = Delivery.objects.filter(document=document)
