@@ -7,9 +7,10 @@ REST API calls them (the task read, ``engine.access.acts_on``, ``services.comple
 steps through ``signing.steps.open_step`` / ``sign_step``, the PKCS#12 password typed for each
 signature as ``POST /api/v1/tasks/{id}/sign/`` gives it): start, ``draft`` (the built-in renderer),
 content approval, format check, signer approval, the person's signature (the number given and
-printed into the signed PDF in that step), the seal (issue runs in that step), one recipient in this deployment (an outbox packet; its delivery is the
-worker's, after the figure). The median of ``DOCUMENTS`` after ``WARMUP`` untimed ones (the first
-of the process apart: fonts, parsed definitions); p95 is the nearest rank. Target ≤ 1.5 s. On
+printed into the signed PDF in that step), the seal (issue runs in that step), one recipient in
+this deployment (an outbox packet; its delivery is the worker's, after the figure). The median of
+``DOCUMENTS`` after ``WARMUP`` untimed ones (the first of the process apart: fonts, parsed
+definitions); p95 is the nearest rank. Target ≤ 1.5 s. On
 PostgreSQL (``bench_outgoing``) and SQLite (``outgoing_end_to_end_s_sqlite``); the main key is
 PostgreSQL's when it answers.
 
