@@ -71,22 +71,20 @@ def test_the_fill_keeps_the_personal_signature_valid_and_the_seal_covers_it(sign
     assert fill.field_values(sealed) == LINES
 
 
-def test_a_drawing_after_the_personal_signature_is_refused_by_the_seal(signed):
-    person, sha, organisation = signed()
-    writer = IncrementalPdfFileWriter(io.BytesIO(fill.fill(person, LINES)), strict=False)
+def _draw(writer):
     RawContent(b"BT /F1 12 Tf 100 100 Td (X) Tj ET", box=BoxConstraints(width=10, height=10)).add_to_page(writer, 0)
-    out = io.BytesIO()
-    writer.write(out)
-    assert verify_pdf(out.getvalue()).signatures[0]["valid"] is False
-    with pytest.raises(PersonalSignatureMissing):
-        sign_as_organisation(pdf=out.getvalue(), certificate=organisation, approved_sha256=sha)
 
 
-def test_a_text_field_added_after_the_personal_signature_is_refused_by_the_seal(signed):
-    person, sha, organisation = signed()
-    writer = IncrementalPdfFileWriter(io.BytesIO(fill.fill(person, LINES)), strict=False)
+def _add_field(writer):
     fill.add_text_fields(writer, [fill.TextFieldSpec(name="Ghi_chu", page=0, box=(100, 60, 300, 80),
                                                      value="Số 07-KH/ĐU")])
+
+
+@pytest.mark.parametrize("change", [_draw, _add_field], ids=["a drawing", "a text field added"])
+def test_any_other_change_after_the_personal_signature_is_refused_by_the_seal(signed, change):
+    person, sha, organisation = signed()
+    writer = IncrementalPdfFileWriter(io.BytesIO(fill.fill(person, LINES)), strict=False)
+    change(writer)
     out = io.BytesIO()
     writer.write(out)
     assert verify_pdf(out.getvalue()).signatures[0]["valid"] is False

@@ -17,13 +17,13 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 from django.views.debug import ExceptionReporter
-from rest_framework.test import APIClient
 
 from engine.models import AuditEvent, Task, TaskStatus
 from signing import pins, steps
 from signing.exceptions import KeyLocked, WrongSecret
 from signing.keys import Secret, open_signer
 from signing.models import DocumentFile
+from tests.api.conftest import client_of  # noqa: F401 - the API's signed-in clients
 from tests.signing import conftest as signing_fixtures
 from tests.signing.decision import decision  # noqa: F401 - a fixture
 
@@ -40,23 +40,6 @@ def fresh_counts():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def api_of(demo):
-    clients = {}
-
-    def client(username: str) -> APIClient:
-        if username not in clients:
-            api = APIClient()
-            response = api.post("/api/v1/auth/token/", {"username": username, "password": "quytrinh-demo"},
-                                format="json")
-            assert response.status_code == 201, response.content
-            api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
-            clients[username] = api
-        return clients[username]
-
-    return client
 
 
 @pytest.fixture
@@ -91,9 +74,9 @@ def pin_events(action: str) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(stream="access", action=action).order_by("seq"))
 
 
-def test_five_wrong_pins_lock_the_key_for_that_user_for_15_minutes(decision, api_of, later, caplog):
+def test_five_wrong_pins_lock_the_key_for_that_user_for_15_minutes(decision, client_of, later, caplog):
     instance, _approved = decision()
-    task, chairman, key = open_task(instance), api_of("chutich"), decision.keys["person"]
+    task, chairman, key = open_task(instance), client_of("chutich"), decision.keys["person"]
 
     with caplog.at_level(logging.DEBUG):
         for _ in range(4):
