@@ -27,6 +27,7 @@ from documents import conversion, formatcheck, records
 from documents.models import Confidentiality, Document, DocumentType, HandlingStatus, Urgency
 from engine import audit, messaging
 from engine.exceptions import Conflict, InvalidData
+from exchange import peers
 from signing import documents as signing_files
 from signing.models import FileKind
 from signing.render import PERSON_FIELD, DocumentMetadata, SignatureBlock, System, render_document
@@ -168,6 +169,10 @@ def new_version(document: Document, *, fields: dict, actor, docx: bytes | None =
     if fields.get("confidentiality") in records.PAPER_ONLY:
         message = _("A Tối mật or Tuyệt mật document is drafted and kept on paper, not in the networked system.")
         raise InvalidData(message, errors={"confidentiality": [message]})
+    if fields.get("recipients") and not fields.get("confidentiality"):
+        # Said to the drafter now, not to the clerk after both signatures (``issue`` sends): a code no
+        # body here and no exchange peer serves. A Mật document goes on paper and needs no route.
+        peers.route(str(code).strip() for code in fields["recipients"] if str(code).strip())
     previous = latest(document)
     changes = [name for name in FIELDS if (previous.fields if previous else {}).get(name) != fields.get(name)]
     if docx is not None:

@@ -61,3 +61,17 @@ def test_bad_requests_get_problem_details_and_change_nothing(client_of, drafted)
     unchanged = drafter.post(url, {"fields": {"subject": PLAN["subject"]}}, format="json")
     assert unchanged.status_code == 200 and unchanged.json()["number"] == 1  # nothing changed: no new version
     assert DraftVersion.objects.filter(document=drafted).count() == 1
+
+
+def test_a_recipient_nothing_serves_is_refused_at_the_draft_by_its_code(client_of, drafted):
+    """Before the signatures, not at issue: a code no body here and no exchange peer serves is named in
+    the answer and no version is made; a Mật draft goes on paper, so its codes need no route."""
+    url = f"/api/v1/documents/{drafted.pk}/versions/"
+    drafter = client_of("chuyenvien")
+    refused = drafter.post(url, {"fields": {"recipients": ["101.25.41.A41", "999.99.99.Z99"]}}, format="json")
+    assert refused.status_code == 400, refused.content
+    named = str(refused.json()["errors"]["recipients"])
+    assert refused.json()["type"].endswith("/no_route") and "999.99.99.Z99" in named and "101.25.41.A41" not in named
+    assert DraftVersion.objects.filter(document=drafted).count() == 1
+    on_paper = drafter.post(url, {"fields": {"recipients": ["999.99.99.Z99"], "confidentiality": "mat"}}, format="json")
+    assert on_paper.status_code == 201, on_paper.content

@@ -10,9 +10,9 @@ import pytest
 
 from bench.conversion import docx_bytes
 from documents.models import HandlingStatus
-from engine.models import AuditEvent, ProcessInstance
+from engine.models import AuditEvent, ProcessInstance, Task
 from exchange import attempts
-from exchange.models import Delivery
+from exchange.models import Delivery, Peer
 from outgoing.models import DraftVersion, Source
 from tests.outgoing.flow import PLAN, certificates, complete, document_of, open_task, sign, start
 
@@ -72,7 +72,13 @@ def test_the_specialist_starts_it_for_the_party_committee_and_picks_recipients(p
     assert f'value="{PARTY_CODE}"' not in recipients  # it does not send to itself
     assert 'id="f-recipients"' in recipients  # the box for codes not in the list
 
-    complete_page(specialist, instance.pk, "draft", {**PLAN, "recipients": [CELL, f" 000.00.00.G22; {CELL}"]})
+    typed = {**PLAN, "recipients": [CELL, f" 000.00.00.G22; {CELL}"]}
+    refused = text(complete_page(specialist, instance.pk, "draft", typed, expected=422))
+    assert "000.00.00.G22" in refused  # nowhere to send it: said at the draft, not after both signatures
+    assert Task.objects.filter(instance=instance, bpmn_id="draft", status="open").exists()
+    Peer.objects.create(name="Trục liên thông văn bản quốc gia", url="https://truc.example.vn/edxml/",
+                        organ_ids=["000.00.00.G22"])  # now something serves the code typed in the box
+    complete_page(specialist, instance.pk, "draft", typed)
     document = document_of(instance.pk)
     assert [r["organ_id"] for r in document.recipients] == [CELL, "000.00.00.G22"]
     assert document.recipients[0]["organ_name"] == "Chi bộ 1"
