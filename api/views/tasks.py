@@ -212,6 +212,8 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                    422: OpenApiResponse(OpenApiTypes.OBJECT, description=(
                        "Refused by the signing checks, nothing stored: e.g. personal_signature_missing, "
                        "document_changed, certificate_expired, wrong_pin, external_key_only.")),
+                   429: OpenApiResponse(OpenApiTypes.OBJECT, description=(
+                       "key_locked: too many wrong PINs for this key; Retry-After says when it opens again.")),
                    503: OpenApiResponse(OpenApiTypes.OBJECT, description="The timestamp authority did not answer.")})
     @action(detail=True, methods=["post"])
     @sensitive_variables()
