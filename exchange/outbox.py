@@ -105,13 +105,18 @@ def settle(row: OutboxPacket, answer: transport.Answer, *, started=None) -> str:
 
 
 def _report_failure(row: OutboxPacket) -> None:
-    """On the document's trail, in the deliveries it carried, and to the clerks of its body."""
+    """In the deliveries it carried, on the document's trail, and to the clerks of its body.
+
+    The deliveries first: ``deliveries.record`` locks a delivery, then the document's audit stream,
+    as a status packet arriving meanwhile does (the peer's 02 refusing this very packet). Appending
+    to the stream first took the two locks in the other order: a deadlock, the failure rolled back
+    and the packet left "sending" (seen in tests/exchange/test_two_deployments.py)."""
+    for delivery in row.deliveries.all():
+        deliveries.record(delivery, DeliveryStatus.FAILED, description=row.last_error)
     if row.document is not None:
         audit.append(f"document:{row.document.pk}", [audit.Entry("exchange_failed", after={
             "packet": str(row.pk), "kind": row.kind, "status_code": row.status_code,
             "peer": row.peer.name if row.peer else "", "attempts": row.attempts, "error": row.last_error[:500]})])
-    for delivery in row.deliveries.all():
-        deliveries.record(delivery, DeliveryStatus.FAILED, description=row.last_error)
     message = {PacketKind.STATUS.value: FAILED_STATUS_NOTICE, PacketKind.REVOKE.value: FAILED_RECALL_NOTICE}
     notices.tell_clerks(row.body, kind="exchange_failed", message=message.get(row.kind, FAILED_NOTICE), values={
         "code": row.status_code, "document": row.exchange_id, "attempts": row.attempts,
