@@ -33,7 +33,7 @@ from signing.verify import verify_pdf
 from ..directory.helpers import hold, post
 from ..documents.test_conversion import pdf_text
 from ..exchange.helpers import PARTY, PROVINCE, STATE, PeerServer, make_peer
-from ..outgoing.flow import certificates, complete, document_of, sign, start
+from ..outgoing.flow import certificates, complete, complete_listed, document_of, sign, start
 
 PARTY_BODY = "dang_uy_xa"
 
@@ -97,19 +97,6 @@ def issued(demo, register, province, client_of):
     return issue
 
 
-def task_of(client, instance_id: str, bpmn_id: str) -> dict:
-    found = [t for t in client.get("/api/v1/tasks/?page_size=200").json()["results"]
-             if t["instance"] == instance_id and t["bpmn_id"] == bpmn_id]
-    assert len(found) == 1, (bpmn_id, found)
-    return found[0]
-
-
-def complete_incoming(client, instance_id: str, bpmn_id: str, data: dict) -> None:
-    task = task_of(client, instance_id, bpmn_id)
-    answer = client.post(f"/api/v1/tasks/{task['id']}/complete/", {"data": data}, format="json")
-    assert answer.status_code == 200, (bpmn_id, answer.content)
-
-
 def copy_at_the_committee(number: str) -> Document:
     """The People's Committee's copy of the Đảng ủy's document ``number`` ("15-TB/ĐU")."""
     code_number, code_notation = number.split("-", 1)
@@ -124,15 +111,15 @@ def forward_inside(client_of, copy: Document) -> str:
     hold(User.objects.get(username="kinhte"), post(unit, "Chuyên viên của Phòng", ("chuyen_vien", unit)))
     instance = str(Arrival.objects.get(document=copy).instance_id)
     clerk = client_of("vanthuubnd")
-    complete_incoming(clerk, instance, "receive", {"valid": True})
-    complete_incoming(clerk, instance, "register", {"urgency": copy.urgency, "organ_name": copy.organ_name,
+    complete_listed(clerk, instance, "receive", {"valid": True})
+    complete_listed(clerk, instance, "register", {"urgency": copy.urgency, "organ_name": copy.organ_name,
                                            "code_number": copy.code_number, "code_notation": copy.code_notation,
                                            "subject": copy.subject, "document_type": "thong_bao"})
-    complete_incoming(clerk, instance, "present", {"presented_to": "chutich"})
-    complete_incoming(client_of("chutich"), instance, "assign", {
+    complete_listed(clerk, instance, "present", {"presented_to": "chutich"})
+    complete_listed(client_of("chutich"), instance, "assign", {
         "lead_unit": "phong_kinh_te", "co_units": ["van_phong_hdnd_ubnd"], "deadline": "2030-12-31",
         "instructions": "Phòng Kinh tế chuẩn bị tài liệu cho cuộc họp"})
-    complete_incoming(client_of("truongphongkt"), instance, "distribute", {"lead_handler": "kinhte"})
+    complete_listed(client_of("truongphongkt"), instance, "distribute", {"lead_handler": "kinhte"})
     return instance
 
 

@@ -71,3 +71,18 @@ def certificates(register) -> dict[str, SigningCertificate]:
         "dang_uy_xa": register("dang_uy", body="dang_uy_xa"),
         "ubnd_xa": register("ubnd", body="ubnd_xa"),
     }
+
+
+def listed_task(client, instance_id: str, bpmn_id: str) -> dict:
+    """The instance's open task ``bpmn_id`` as the person's worklist lists it (one, else the test fails)."""
+    found = [t for t in client.get("/api/v1/tasks/?page_size=200").json()["results"]
+             if t["instance"] == instance_id and t["bpmn_id"] == bpmn_id]
+    assert len(found) == 1, (bpmn_id, found)
+    return found[0]
+
+
+def complete_listed(client, instance_id: str, bpmn_id: str, data: dict) -> None:
+    """Complete the task the person finds in their worklist (an incoming copy's steps)."""
+    task = listed_task(client, instance_id, bpmn_id)
+    answer = client.post(f"/api/v1/tasks/{task['id']}/complete/", {"data": data}, format="json")
+    assert answer.status_code == 200, (bpmn_id, answer.content)

@@ -36,6 +36,7 @@ from outgoing.recall import NotRecallable, link_correction, recall
 from ..bpmn_helpers import lane, lanes, process
 from ..directory.helpers import hold, post
 from ..exchange.helpers import PARTY, PROVINCE, STATE, local_names, make_peer, one, xpath
+from .flow import complete_listed
 
 REASON = "Thông báo ghi sai ngày họp (ngày 12 thay cho ngày 21)."
 
@@ -63,33 +64,20 @@ def deliver_all() -> None:
         attempts.deliver(row.pk)
 
 
-def task_of(client, instance_id: str, bpmn_id: str) -> dict:
-    found = [t for t in client.get("/api/v1/tasks/?page_size=200").json()["results"]
-             if t["instance"] == instance_id and t["bpmn_id"] == bpmn_id]
-    assert len(found) == 1, (bpmn_id, found)
-    return found[0]
-
-
-def complete(client, instance_id: str, bpmn_id: str, data: dict) -> None:
-    task = task_of(client, instance_id, bpmn_id)
-    answer = client.post(f"/api/v1/tasks/{task['id']}/complete/", {"data": data}, format="json")
-    assert answer.status_code == 200, (bpmn_id, answer.content)
-
-
 def hand_to_the_lead_unit(client_of, copy: Document) -> str:
     """The People's Committee handles its copy: registered, presented to the Chủ tịch, assigned to the
     Economic Office (lead) with the Office of the People's Council and Committee (co-operating), given
     by the office's head to its specialist. Returns the procedure's id."""
     instance = str(Arrival.objects.get(document=copy).instance_id)
     clerk, chair, head = client_of("vanthuubnd"), client_of("chutich"), client_of("truongphongkt")
-    complete(clerk, instance, "receive", {"valid": True})
-    complete(clerk, instance, "register", {"urgency": copy.urgency, "organ_name": copy.organ_name,
+    complete_listed(clerk, instance, "receive", {"valid": True})
+    complete_listed(clerk, instance, "register", {"urgency": copy.urgency, "organ_name": copy.organ_name,
                                            "code_number": copy.code_number, "code_notation": copy.code_notation,
                                            "subject": copy.subject, "document_type": "thong_bao"})
-    complete(clerk, instance, "present", {"presented_to": "chutich"})
-    complete(chair, instance, "assign", {"lead_unit": "phong_kinh_te", "co_units": ["van_phong_hdnd_ubnd"],
+    complete_listed(clerk, instance, "present", {"presented_to": "chutich"})
+    complete_listed(chair, instance, "assign", {"lead_unit": "phong_kinh_te", "co_units": ["van_phong_hdnd_ubnd"],
                                          "deadline": "2030-12-06", "instructions": "Phòng Kinh tế chủ trì"})
-    complete(head, instance, "distribute", {"lead_handler": "kinhte"})
+    complete_listed(head, instance, "distribute", {"lead_handler": "kinhte"})
     return instance
 
 
