@@ -10,6 +10,7 @@ This module is the one home of hand-built SQL: other apps call these functions.
 
 import functools
 import re
+import uuid
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -135,6 +136,55 @@ def increment(model, pk, field: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}", [pk])
         return cursor.fetchone()[0]
+
+
+def increment_into(counter, field: str, *, entry, entry_field: str, target, target_field: str, also: list[str]) -> int:
+    """Add one to ``counter.field`` and, in the same statement on PostgreSQL, insert ``entry`` with
+    the new value as ``entry_field`` and write it to ``target.target_field`` with ``target``'s
+    fields ``also`` as they are. Both objects get the value (and ``entry`` its id), which is returned.
+
+    The counter row stays locked until the commit and every transaction numbering from it waits
+    meanwhile; one statement is one round trip inside that lock, where three each wait for their
+    client to be scheduled again (a register's series, ``documents.numbering``). SQLite serialises
+    writers anyway and runs the three statements."""
+    if connection.vendor != "postgresql":
+        value = increment(type(counter), counter.pk, field)
+        setattr(entry, entry_field, value)
+        entry.save(force_insert=True)
+        written = {name: getattr(target, name) for name in also}
+        if not type(target)._base_manager.filter(pk=target.pk).update(**{target_field: value}, **written):
+            raise target.DoesNotExist(f"{target._meta.object_name} {target.pk} is not stored: nothing numbered")
+        setattr(target, target_field, value)
+        setattr(counter, field, value)
+        return value
+    quote = connection.ops.quote_name
+    counted = quote(_table_field(type(counter), field)[1])
+    inserted = [f for f in entry._meta.concrete_fields if not f.primary_key]
+    values = ", ".join("(SELECT value FROM counted)" if f.name == entry_field else "%s" for f in inserted)
+    stored = [_table_field(type(target), name) for name in also]
+    target_table, target_key = quote(target._meta.db_table), quote(target._meta.pk.column)
+    sql = (f"WITH counted AS (UPDATE {quote(counter._meta.db_table)} SET {counted} = {counted} + 1 "
+           f"WHERE {quote(counter._meta.pk.column)} = %s RETURNING {counted} AS value), "
+           f"entry AS (INSERT INTO {quote(entry._meta.db_table)} ({', '.join(quote(f.column) for f in inserted)}) "
+           f"VALUES ({values}) RETURNING {quote(entry._meta.pk.column)} AS id, "
+           f"{quote(_table_field(type(entry), entry_field)[1])} AS value) "
+           f"UPDATE {target_table} SET {quote(_table_field(type(target), target_field)[1])} = entry.value"
+           + "".join(f", {quote(column)} = %s" for _field, column in stored)
+           + f" FROM entry WHERE {target_table}.{target_key} = %s RETURNING entry.id, entry.value")
+    params = [counter.pk]
+    params += [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in inserted if f.name != entry_field]
+    params += [f.get_db_prep_save(getattr(target, f.attname), connection) for f, _column in stored]
+    params.append(target._meta.pk.get_db_prep_value(target.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise target.DoesNotExist(f"{target._meta.object_name} {target.pk} is not stored: nothing numbered")
+    entry.pk, value = row
+    entry._state.adding, entry._state.db = False, connection.alias
+    for obj, name in ((entry, entry_field), (target, target_field), (counter, field)):
+        setattr(obj, name, value)
+    return value
 
 
 def insert(model, objects: list, *, ignore_conflicts: bool = False) -> None:
@@ -285,7 +335,7 @@ _PLACEHOLDER = re.compile("%%|%s")
 
 def run_compiled(build, **values) -> list[tuple]:
     """Raw rows (no converters) of the queryset ``build(**values)``, compiled on first use only.
-    ``build`` is a module-level function; each value an int, a str or a date that the queryset only
+    ``build`` is a module-level function; each value an int, a str, a date or a UUID that the queryset only
     compares with (``_compile`` refuses a value it derives others from, which could not be filled in)."""
     db = connections[DEFAULT_DB_ALIAS]
     key = (build, tuple(values), db.vendor, timezone.get_current_timezone_name())
@@ -301,19 +351,30 @@ def run_compiled(build, **values) -> list[tuple]:
         return cursor.fetchall()
 
 
+def fetch_compiled(model, build, **values) -> list:
+    """``run_compiled`` for a queryset of ``model`` as it is (all its columns, in order, nothing
+    deferred or selected with it): the rows as model instances."""
+    fields = model._meta.concrete_fields
+    return [_from_row(model, fields, row) for row in run_compiled(build, **values)]
+
+
 def _as_param(db, value):
     """A value as the ORM hands it to the database driver when comparing with it."""
+    if isinstance(value, uuid.UUID):
+        return value if db.features.has_native_uuid_field else value.hex
     return db.ops.adapt_datefield_value(value) if isinstance(value, date) else value
 
 
 def _stand_in(name: str, value, serial: int):
     """A value of the same kind that no query holds as a constant."""
-    if isinstance(value, (bool, datetime)) or not isinstance(value, (int, str, date)):
-        raise TypeError(f"run_compiled: {name}={value!r}: only an int, a str or a date can be filled in")
+    if isinstance(value, (bool, datetime)) or not isinstance(value, (int, str, date, uuid.UUID)):
+        raise TypeError(f"run_compiled: {name}={value!r}: only an int, a str, a date or a UUID can be filled in")
     if isinstance(value, int):
         return -7919 - serial
     if isinstance(value, str):
         return f"\x00{name}\x00{serial}"
+    if isinstance(value, uuid.UUID):
+        return uuid.UUID(int=0x7919_0000_0000 + serial)
     return date(2900, 1, 1) + timedelta(days=serial)
 
 

@@ -191,3 +191,18 @@ def test_a_rule_deriving_a_value_from_the_day_is_refused_not_run_stale(db):
 def test_a_value_the_query_does_not_use_is_refused(db):
     with pytest.raises(ValueError, match="does not use role"):
         rows.run_compiled(_holders_of_a_hard_coded_role, day=DAY, role="lanh_dao")
+
+
+
+def _subject_of(pk):
+    from documents.models import Document
+
+    return Document.objects.filter(pk=pk).values_list("subject")
+
+
+def test_a_uuid_is_filled_in_as_the_orm_would_on_either_database(db):
+    from documents.models import Document
+
+    one, two = (Document.objects.create(direction="incoming", body="b", subject=subject) for subject in ("Một", "Hai"))
+    assert rows.run_compiled(_subject_of, pk=one.pk) == [("Một",)]
+    assert rows.run_compiled(_subject_of, pk=two.pk) == [("Hai",)]  # the same compiled SQL, another value
