@@ -235,7 +235,7 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["register", "arrival_number"], name="document_register_arrival"),
             models.Index(fields=["body", "direction", "created_at"], name="document_body_listing"),
-            models.Index(fields=["code_notation", "organ_name"], name="document_notation"),
+            models.Index(fields=["code_notation", "code_number"], name="document_notation_number"),
         ]
 
     def __str__(self) -> str:

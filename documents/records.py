@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engine import rows
 from engine.exceptions import Conflict, InvalidData
 
 from . import blobs, numbering, signals
@@ -53,15 +54,25 @@ def save(document: Document, *, update_fields: list[str] | None = None) -> Docum
     return document
 
 
-def duplicates(*, body: str, code_number: str, code_notation: str, organ_name: str, organ_id: str = "",
-               exclude=None):
-    """Registered documents of ``body`` with the same number, notation and issuer."""
-    if not (code_number or code_notation):
-        return Document.objects.none()
-    found = Document.objects.filter(body=body, code_number=code_number, code_notation=code_notation,
-                                    arrival_number__isnull=False)
-    found = found.filter(organ_id=organ_id) if organ_id else found.filter(organ_name__iexact=organ_name)
-    return found.exclude(pk=exclude.pk) if exclude is not None else found
+def registered_twin(document: Document) -> Document | None:
+    """A registered document of the same body with the same number, notation and issuer: the issuer
+    by its agency code when ``document`` has one, else by its name, case aside."""
+    if not (document.code_number or document.code_notation):
+        return None
+    found = rows.run_compiled(_same_number, body=document.body, code_number=document.code_number,
+                              code_notation=document.code_notation, exclude=document.pk)
+    same_name = (document.organ_name or "").upper()
+    for pk, organ_id, organ_name in found:
+        if (organ_id == document.organ_id) if document.organ_id else ((organ_name or "").upper() == same_name):
+            return Document.objects.get(pk=pk)
+    return None
+
+
+def _same_number(body: str, code_number: str, code_notation: str, exclude):
+    """Compiled once (``rows.run_compiled``): every registration asks it, and it finds few rows."""
+    return (Document.objects.filter(body=body, code_number=code_number, code_notation=code_notation,
+                                    arrival_number__isnull=False).exclude(pk=exclude)
+            .values_list("pk", "organ_id", "organ_name"))
 
 
 def register_incoming(document: Document, *, actor=None, instance=None, at: datetime | None = None) -> Document:
@@ -69,8 +80,7 @@ def register_incoming(document: Document, *, actor=None, instance=None, at: date
     one when it is confidential), inside the caller's transaction; refuse a duplicate."""
     if document.arrival_number is not None:
         return document
-    twin = duplicates(body=document.body, code_number=document.code_number, code_notation=document.code_notation,
-                      organ_name=document.organ_name, organ_id=document.organ_id, exclude=document).first()
+    twin = registered_twin(document)
     if twin is not None:
         notation = full_number(twin.code_number, twin.code_notation)
         raise InvalidData(
@@ -87,9 +97,10 @@ def register_incoming(document: Document, *, actor=None, instance=None, at: date
         # hold every concurrent registration up. The status is written with the number below.
         document.status = HandlingStatus.REGISTERED
         _status_changed(document, reason="", actor=actor, at=at)
-    entry = numbering.issue(register, when=at, document=document, instance=instance, actor=actor)
-    document.register, document.arrival_number, document.arrival_date = register, entry.number, at
-    save(document, update_fields=["register", "arrival_number", "arrival_date", *(["status"] if registering else [])])
+    document.register, document.arrival_date = register, at
+    document.search_text = index_text(document)
+    numbering.issue(register, when=at, document=document, instance=instance, actor=actor, carried_as="arrival_number",
+                    with_fields=["register", "arrival_date", "search_text", *(["status"] if registering else [])])
     return document
 
 

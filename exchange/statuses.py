@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.people import display_name
 from documents.models import HandlingStatus
 from documents.signals import status_changed
+from engine import rows
 
 from . import deliveries, outbox
 from .edxml import (
@@ -97,10 +98,17 @@ def on_status_changed(sender, *, document, status, reason: str = "", actor=None,
     code = CODE_OF_HANDLING.get(status)
     if code is None:
         return
+    if not rows.run_compiled(_arrival_of, document=document.pk):  # most documents did not come this way
+        return
     arrival = Arrival.objects.select_related("delivery", "peer", "document").filter(document_id=document.pk).first()
     if arrival is None:
         return
     answer(arrival, code, description=reason if code == StatusCode.REFUSED else "", actor=actor, at=at)
+
+
+def _arrival_of(document):
+    """Compiled once (``rows.run_compiled``): every status change of every document asks it."""
+    return Arrival.objects.filter(document_id=document).values_list("pk")[:1]
 
 
 def refuse(target: RefusalTarget, *, peer: Peer, reporters: dict[str, str], description: str,

@@ -20,9 +20,9 @@ def register(body, direction=Direction.INCOMING, secret=False) -> Register:
     return numbering.register_for(body, direction, secret=secret)
 
 
-def incoming(subject="Công văn", *, notation="", number="", organ="Tỉnh ủy Nghệ An", confidentiality=""):
+def incoming(subject="Công văn", *, notation="", number="", organ="Tỉnh ủy Nghệ An", organ_id="", confidentiality=""):
     return records.save(Document(direction=Direction.INCOMING, body="dang_uy_xa", subject=subject,
-                                 code_number=number, code_notation=notation, organ_name=organ,
+                                 code_number=number, code_notation=notation, organ_name=organ, organ_id=organ_id,
                                  confidentiality=confidentiality))
 
 
@@ -135,3 +135,37 @@ WAIT = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u"/><bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="e"/>
   </bpmn:process>
 </bpmn:definitions>"""
+
+
+def test_the_number_and_the_registration_are_stored_together(office):
+    # on PostgreSQL one statement takes the number, records it and writes it on the document
+    document = incoming("Một", number="7", notation="CV/TU")
+    records.register_incoming(document)
+    stored = Document.objects.get(pk=document.pk)
+    entry = NumberEntry.objects.get(document=document)
+    assert (stored.arrival_number, stored.status, stored.register) == (1, "registered", register("dang_uy_xa"))
+    assert stored.arrival_date == document.arrival_date and stored.search_text == records.index_text(document)
+    assert (entry.number, entry.series.last_number, entry.status) == (1, 1, EntryStatus.ISSUED)
+
+
+def test_a_document_that_is_not_stored_takes_no_number(office):
+    unsaved = Document(direction=Direction.INCOMING, body="dang_uy_xa", subject="Chưa lưu", organ_name="Huyện ủy")
+    with pytest.raises(Document.DoesNotExist), transaction.atomic():
+        records.register_incoming(unsaved)
+    assert not NumberEntry.objects.exists()
+    assert records.register_incoming(incoming("Sau đó")).arrival_number == 1  # nothing was consumed
+
+
+def test_the_issuer_is_compared_by_agency_code_when_the_document_has_one(office):
+    coded = {"number": "9", "notation": "QĐ-UBND", "organ_id": "000.00.00.H41"}
+    records.register_incoming(incoming(organ="UBND tỉnh Nghệ An", **coded))
+    with pytest.raises(InvalidData):  # the same code under another name: the same issuer
+        records.register_incoming(incoming(organ="Ủy ban nhân dân tỉnh Nghệ An", **coded))
+    # the same name under another code is another issuer
+    other = incoming(organ="UBND tỉnh Nghệ An", **dict(coded, organ_id="000.00.00.H42"))
+    assert records.register_incoming(other).arrival_number == 2
+    # a name with the wildcard characters of LIKE matches only itself
+    records.register_incoming(incoming(number="1", notation="TB", organ="Ban_A 100%"))
+    assert records.register_incoming(incoming(number="1", notation="TB", organ="BanXA 1000")).arrival_number == 4
+    with pytest.raises(InvalidData):
+        records.register_incoming(incoming(number="1", notation="TB", organ="ban_a 100%"))
