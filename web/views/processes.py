@@ -30,9 +30,8 @@ def startable(user) -> list[ProcessDefinition]:
 def bodies_for(user, definition: ProcessDefinition) -> list[str]:
     """The bodies ``user`` may start ``definition`` in, the default one first (``access.owning_body``)."""
     default = access.owning_body(user, definition)
-    roles = access.start_roles(definition)
-    held = {body for role, body in access.role_pairs(user) if role in roles and body != access.ANY_BODY}
-    others = sorted(code for code in held if code != default and access.may_start(user, definition, code))
+    others = [code for code in access.start_bodies(user, definition)
+              if code != default and access.may_start(user, definition, code)]
     return ([default] if default else []) + others
 
 
