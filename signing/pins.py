@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from engine import audit
 
@@ -44,22 +45,40 @@ def check(user, certificate: SigningCertificate) -> None:
             raise KeyLocked(holder=certificate.holder_name, retry_after=left)
 
 
-def failed(user, certificate: SigningCertificate) -> KeyLocked | None:
-    """Count a wrong PIN (on record); the ``KeyLocked`` to answer when this one locked the key."""
+def _take_try(user, certificate: SigningCertificate) -> int:
+    """Count a typed PIN before the key is tried with it, so that requests one user runs at once
+    cannot all pass ``check`` first: the tries still running count as wrong until they are not.
+    Returns its place in the window, or raises when the limit is taken by tries still running."""
     key = _key("failures", user, certificate)
     cache.add(key, 0, timeout=_minutes("PIN_WINDOW_MINUTES"))
     try:
-        failures = cache.incr(key)
+        tries = cache.incr(key)
     except ValueError:  # the window ended between add and incr
         cache.set(key, 1, timeout=_minutes("PIN_WINDOW_MINUTES"))
-        failures = 1
+        tries = 1
+    if tries > int(conf.get("PIN_FAILURES")):
+        _give_back(user, certificate)
+        raise KeyLocked(_("The last tries allowed with the signing key of %(holder)s are still running; nothing "
+                          "was signed. Try again in a moment."), holder=certificate.holder_name, retry_after=5)
+    return tries
+
+
+def _give_back(user, certificate: SigningCertificate) -> None:
+    """A try that did not find the PIN wrong (the key was not reached, or opened)."""
+    with contextlib.suppress(ValueError):  # the count is gone: nothing to give back
+        cache.decr(_key("failures", user, certificate))
+
+
+def failed(user, certificate: SigningCertificate, failures: int) -> KeyLocked | None:
+    """Put the ``failures``-th wrong PIN of the window on record; the ``KeyLocked`` to answer when
+    it locked the key."""
     facts = {"certificate": certificate.pk, "holder": certificate.holder_name, "failures": failures}
     entries = [audit.Entry("signing_pin_wrong", actor=user, after=facts)]
     locked = None
     if failures >= int(conf.get("PIN_FAILURES")):
         lock = _minutes("PIN_LOCK_MINUTES")
         cache.set(_key("locked", user, certificate), time.time() + lock, timeout=lock)
-        cache.delete(key)
+        cache.delete(_key("failures", user, certificate))
         entries.append(audit.Entry("signing_key_locked", actor=user, after={**facts, "seconds": lock}))
         locked = KeyLocked(holder=certificate.holder_name, retry_after=lock)
     audit.append("access", entries)
@@ -72,18 +91,29 @@ def succeeded(user, certificate: SigningCertificate) -> None:
 
 @contextlib.contextmanager
 def limited(user, certificate: SigningCertificate, pin: Secret | None) -> Iterator[None]:
-    """Around one use of a server-held key by ``user``: refused while they are locked out; a wrong
-    ``pin`` counted (the lock answered at once when it reaches the limit), a right one clears the count.
-    Without a typed PIN (the key's stored secret) nothing is counted."""
+    """Around one use of a server-held key by ``user``: refused while they are locked out; a typed
+    ``pin`` counted before the key is tried, kept on the count when it is wrong (the lock answered
+    at once when it reaches the limit), given back when the key was not reached, and the count
+    cleared when it opens the key. Without a typed PIN (the key's stored secret) nothing is counted."""
     check(user, certificate)
+    if pin is None:
+        yield
+        return
+    tries = _take_try(user, certificate)
     try:
         yield
     except WrongSecret:
-        if pin is not None:
-            locked = failed(user, certificate)
-            if locked is not None:
-                raise locked from None
+        locked = failed(user, certificate, tries)
+        if locked is not None:
+            raise locked from None
         raise
+    except BaseException:
+        if not pin.opened:
+            _give_back(user, certificate)
+        raise
+    else:
+        if not pin.opened:
+            _give_back(user, certificate)
     finally:
-        if pin is not None and pin.opened:
+        if pin.opened:
             succeeded(user, certificate)

@@ -123,6 +123,39 @@ def test_the_lock_is_per_user_and_key(decision, register):
     pins.check(chairman, seal)  # another key: not locked
 
 
+
+def test_pins_typed_at_the_same_moment_count_before_the_key_is_tried(decision):
+    """Five requests of one user still running take the five tries of the window: a sixth is
+    refused before it reaches the key, and when the five turn out wrong the key is locked."""
+    chairman, key = User.objects.get(username="chutich"), decision.keys["person"]
+    running = [pins.limited(chairman, key, Secret(WRONG)) for _ in range(5)]
+    for attempt in running:
+        attempt.__enter__()
+    with pytest.raises(KeyLocked) as sixth, pins.limited(chairman, key, Secret(WRONG)):
+        pytest.fail("a sixth try reached the key")
+    assert sixth.value.retry_after == 5  # not the 15 minutes' lock: it says to try again in a moment
+    assert sixth.value.message != KeyLocked(holder="Trần Thị Bình", retry_after=5).message
+    assert not pin_events("signing_pin_wrong")  # the sixth was not tried, so not wrong
+
+    wrong = WrongSecret(holder="Trần Thị Bình")
+    for attempt in running[:4]:  # the five end wrong, one after the other
+        assert attempt.__exit__(WrongSecret, wrong, None) is False
+    with pytest.raises(KeyLocked):
+        running[4].__exit__(WrongSecret, wrong, None)
+    assert [e.after["failures"] for e in pin_events("signing_pin_wrong")] == [1, 2, 3, 4, 5]
+    assert len(pin_events("signing_key_locked")) == 1
+
+def test_a_try_that_never_reached_the_key_gives_its_place_back(decision):
+    chairman, key = User.objects.get(username="chutich"), decision.keys["person"]
+    for _ in range(10):  # say, the document changed meanwhile: the PIN was never judged
+        with pytest.raises(RuntimeError), pins.limited(chairman, key, Secret(WRONG)):
+            raise RuntimeError("refused before the key")
+    for _ in range(4):
+        with pytest.raises(WrongSecret), pins.limited(chairman, key, Secret(WRONG)):
+            raise WrongSecret(holder="x")
+    assert [e.after["failures"] for e in pin_events("signing_pin_wrong")] == [1, 2, 3, 4]
+    pins.check(chairman, key)  # not locked
+
 def test_a_right_pin_clears_the_count(decision):
     chairman, key = User.objects.get(username="chutich"), decision.keys["person"]
     first, _ = decision()
