@@ -42,6 +42,7 @@ class Calendar:
     office_hours: tuple[tuple[time, time], ...] = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
     cutoff: time = time(15, 0)
     _national: dict = field(default_factory=dict, compare=False, repr=False)
+    _counts: dict = field(default_factory=dict, compare=False, repr=False)
 
     # --- days -----------------------------------------------------------------------------
 
@@ -127,12 +128,23 @@ class Calendar:
         sign = 1
         if last < first:
             first, last, sign = last, first, -1
-        count, day = 0, first
-        while day < last:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                count += 1
+        count = self._working_through(last) - self._working_through(first)
+        for year in range(first.year, last.year):
+            count += self._working_through(date(year, 12, 31))
         return sign * count
+
+    def _working_through(self, day: date) -> int:
+        """Working days from 1 January of ``day``'s year through ``day``: counted once per year, as a
+        report asks "days late" of thousands of documents, each over months."""
+        counts = self._counts.get(day.year)
+        if counts is None:
+            counts, total, current = [], 0, date(day.year, 1, 1)
+            while current.year == day.year:
+                total += self.is_working_day(current)
+                counts.append(total)
+                current += timedelta(days=1)
+            self._counts[day.year] = counts
+        return counts[day.timetuple().tm_yday - 1]
 
     def _national_calendar(self, year: int):
         found = self._national.get(year)

@@ -65,6 +65,29 @@ def test_counting_back_and_between():
     assert CAL.working_days_between(at(2026, 9, 7, 8), at(2026, 9, 7, 16)) == 0
 
 
+
+def test_working_days_between_agrees_with_counting_day_by_day_across_years():
+    """The per-year running counts give what walking the days gives, the corrections included."""
+    import random
+    from datetime import timedelta
+
+    corrected = Calendar(days_off=frozenset({date(2026, 12, 30), date(2027, 1, 4)}),
+                         extra_workdays=frozenset({date(2027, 1, 2), date(2025, 12, 28)}))
+
+    def walked(cal, first, last):
+        sign = -1 if last < first else 1
+        first, last = sorted((first, last))
+        return sign * sum(cal.is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
+
+    chance = random.Random(2026)
+    for cal in (CAL, corrected):
+        for _ in range(300):
+            first = date(2025, 1, 1) + timedelta(days=chance.randrange(3 * 365))
+            last = first + timedelta(days=chance.randrange(-400, 400))
+            assert cal.working_days_between(at(first.year, first.month, first.day),
+                                            at(last.year, last.month, last.day)) == walked(cal, first, last)
+    assert corrected.working_days_between(at(2026, 12, 29), at(2027, 1, 4)) == 2  # 31/12 and Saturday 2/1
+
 def test_national_holidays_are_named_in_vietnamese():
     assert "Quốc khánh" in CAL.holiday_name(date(2026, 9, 2))
     assert not CAL.is_working_day(date(2026, 11, 24))
