@@ -45,6 +45,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 ANY_BODY = "*"
 _CACHE = "_quytrinh_role_pairs"  # on the user object, which lives for one request
+_ADMIN_CACHE = "_quytrinh_process_admin"  # the same
 
 
 # --- Roles -------------------------------------------------------------------------------------
@@ -77,7 +78,15 @@ def holds_anywhere(user, roles) -> bool:
 
 
 def is_process_admin(user) -> bool:
-    return bool(getattr(user, "is_superuser", False) or user.has_perm("engine.add_processdefinition"))
+    """Superusers and holders of ``engine.add_processdefinition``; the permission is looked up once
+    per user object (per request), as Django's backends cache it, without asking every backend
+    again for each row a list checks."""
+    if getattr(user, "is_superuser", False):
+        return True
+    cached = user.__dict__.get(_ADMIN_CACHE)
+    if cached is None:
+        cached = user.__dict__[_ADMIN_CACHE] = bool(user.has_perm("engine.add_processdefinition"))
+    return cached
 
 
 def supervised_bodies(user) -> set[str]:
