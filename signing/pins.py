@@ -100,20 +100,17 @@ def limited(user, certificate: SigningCertificate, pin: Secret | None) -> Iterat
         yield
         return
     tries = _take_try(user, certificate)
+    wrong = False
     try:
         yield
     except WrongSecret:
+        wrong = True
         locked = failed(user, certificate, tries)
         if locked is not None:
             raise locked from None
         raise
-    except BaseException:
-        if not pin.opened:
-            _give_back(user, certificate)
-        raise
-    else:
-        if not pin.opened:
-            _give_back(user, certificate)
     finally:
         if pin.opened:
             succeeded(user, certificate)
+        elif not wrong:
+            _give_back(user, certificate)
