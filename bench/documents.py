@@ -460,6 +460,7 @@ def search_data(options) -> dict:
 
     from documents import search
     from documents.models import Document, DocumentLink, DocumentProcess, LinkKind
+    from engine import participation
     from engine.models import ProcessInstance, Task
 
     started = time.time()
@@ -485,6 +486,7 @@ def search_data(options) -> dict:
         counts = {"documents": _bulk_insert(Document, rows), "instances": _bulk_insert(ProcessInstance, instances),
                   "tasks": _bulk_insert(Task, tasks), "document_processes": _bulk_insert(DocumentProcess, handled),
                   "reply_links": _bulk_insert(DocumentLink, links)}
+        participation.rebuild()  # the rows went around the engine's steps, which note who worked where
     loaded = time.time() - started - generated
     with connection.cursor() as cursor:
         if postgres:

@@ -29,12 +29,12 @@ asks here. Built on ``engine.access`` (roles, participation, administrators).
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
-from engine import access, audit, conf
+from engine import access, audit, conf, participation
+from engine.models import ProcessInstanceUserObjectPermission, Task
 
 from . import search
 from .models import (
@@ -177,28 +177,16 @@ def searchable_documents(user) -> QuerySet:
     return visible_documents(user).filter(shown)
 
 
-#: How long a person found reached outside their bodies keeps the plain search without looking
-#: again: the plain definition is right whatever the answer, so only "yes" is kept.
-REACHED_ELSEWHERE_SECONDS = 300
-
-
 def _is_reached_elsewhere(user, bodies: set[str]) -> bool:
-    """Whether ``_reached_elsewhere`` has any document. A head of a unit who also works for the
-    committee is: the look-up then costs a search 5–6 ms more, so that answer is kept a while."""
-    key = f"documents.reached_elsewhere:{user.pk}:{','.join(sorted(bodies))}"
-    if cache.get(key):
-        return True
+    """Whether ``_reached_elsewhere`` has any row (asked anew each search: a fraction of a millisecond)."""
     sql, params = _reached_elsewhere_sql(user, bodies)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM ({sql}) AS reached LIMIT 1", params)
-        found = cursor.fetchone() is not None
-    if found:
-        cache.set(key, True, REACHED_ELSEWHERE_SECONDS)
-    return found
+        return cursor.fetchone() is not None
 
 
 #: ``_reached_elsewhere``'s SQL by person, roles held today and bodies: building and compiling the
-#: queryset took 3.7 ms of a search, running it 5–6 ms (``docs/BENCHMARKS.md``, 2026-12-07).
+#: queryset took 3.7 ms of a search (``docs/BENCHMARKS.md``, 2026-12-07).
 _COMPILED: dict[tuple, tuple[str, tuple]] = {}
 _COMPILED_MAX = 1024
 
@@ -216,23 +204,33 @@ def _reached_elsewhere_sql(user, bodies: set[str]) -> tuple[str, tuple]:
 
 
 def _reached_elsewhere(user, bodies: set[str]) -> QuerySet:
-    """The ids of the documents outside ``bodies`` (not empty) that ``user`` sees through a process
-    they take part in or a live grant, recalled copies included: ``visible_documents``' other ways
-    in, as far as they add anything to the bodies' own documents.
+    """A row for each way ``user`` may see documents outside ``bodies`` (not empty), besides those
+    bodies' own: ``visible_documents``' other ways in, each asked from its own small source.
 
-    The processes are taken by the instance's body: an instance of another body with every
-    document it handles (those of ``bodies`` too: a rare link across, harmless), an instance of
-    ``bodies`` only through its links to another body's document (``DocumentProcess.across_bodies``).
-    A clerk takes part in every process she registered, thousands of her own body's instances whose
-    documents the body shows anyway: this way they are not read. The first way does not look at
-    the documents: asked whether it has a row, PostgreSQL would walk every document outside the
-    bodies to find none."""
-    participating = access.participating(user)
+    - Work done in a process of another body (started it, completed a task of it): from the bodies
+      they have worked in (``engine.participation``), whether or not the process handles a
+      document. A clerk has completed thousands of tasks, all in her own body: read from her
+      history, it cost a search 5–10 ms; from this, a row or two.
+    - Work they take part in now, in a process of another body that handles a document: a task
+      assigned to them (its instance grant) or offered to one of their roles.
+    - A process of ``bodies`` they take or took part in, linked to another body's document
+      (``DocumentProcess.across_bodies``: rare, so read first and checked one by one).
+    - A live grant on another body's document.
+
+    The bodies they supervise are among ``bodies`` (``office_bodies``), so supervision adds nothing.
+    The first way may say "maybe" where the plain rules would find nothing; the search is then
+    the plain one, which is right whatever the answer."""
+    elsewhere = ~Q(instance__body__in=bodies)
+    granted = ProcessInstanceUserObjectPermission.objects.filter(user_id=user.pk).values("content_object_id")
+    offered = Task.objects.filter(access.offered(user)).values("instance_id")
     outside = ~Q(document__body__in=bodies)
-    ways = [DocumentProcess.objects.filter(instance__in=participating.exclude(body__in=bodies).values("pk")),
-            DocumentProcess.objects.filter(outside, across_bodies=True, instance__in=participating.values("pk")),
+    ways = [participation.outside(user, bodies),
+            DocumentProcess.objects.filter(elsewhere, instance_id__in=granted),
+            DocumentProcess.objects.filter(elsewhere, instance_id__in=offered),
+            DocumentProcess.objects.filter(outside, across_bodies=True,
+                                           instance__in=access.participating(user).values("pk")),
             ConfidentialGrant.objects.filter(outside, user_id=user.pk, revoked_at__isnull=True)]
-    first, *others = [way.values("document_id") for way in ways]
+    first, *others = [way.annotate(way=Value(n)).values("way") for n, way in enumerate(ways)]
     return first.union(*others, all=True)
 
 

@@ -160,6 +160,23 @@ class Task(models.Model):
         return f"{self.name or self.bpmn_id} ({self.get_status_display()})"
 
 
+class Participation(models.Model):
+    """A body a person has worked in: they started an instance of it or completed a task of one
+    (``engine.participation``). One row per person and body, whatever the number of tasks."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("user"), db_index=False)  # participation_once leads with it
+    body = models.CharField(_("owning body"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [models.UniqueConstraint(fields=["user", "body"], name="participation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.body}"
+
+
 class AuditEvent(models.Model):
     """Append-only record of a change, hash-chained per stream (an instance, a definition key…).
 

@@ -16,7 +16,21 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import audit, conf, correlation, definitions, grants, handlers, live, projection, queueing, rows, state, waits
+from . import (
+    audit,
+    conf,
+    correlation,
+    definitions,
+    grants,
+    handlers,
+    live,
+    participation,
+    projection,
+    queueing,
+    rows,
+    state,
+    waits,
+)
 from .exceptions import Conflict, EngineInvariantError, InstanceNotRunning, ScriptError
 from .metrics import STEP_SECONDS
 from .models import (
@@ -273,6 +287,7 @@ def write(plans: list[Plan]) -> None:
             closed.setdefault((TaskStatus.CANCELLED, plan.now, None), []).append(task_id)
     for (status, when, actor_id), task_ids in closed.items():
         rows.close_tasks(task_ids, status=status, when=when, actor_id=actor_id)
+    participation.record(participation.of_plans(plans))
     for plan in plans:
         if plan.described:
             rows.describe_tasks(plan.instance)
