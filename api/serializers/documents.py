@@ -19,8 +19,10 @@ from documents.models import (
     full_number,
 )
 
+from .rows import PageRowsMixin
 
-class DocumentSerializer(serializers.ModelSerializer):
+
+class DocumentSerializer(PageRowsMixin, serializers.ModelSerializer):
     number = serializers.SerializerMethodField(help_text=_("Number and notation as printed, e.g. 132-CV/TU."))
     document_type: "serializers.SlugRelatedField[DocumentType]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True)
