@@ -9,14 +9,15 @@ tasks): the table may say more than the history, never less. Whoever asks treats
 
 from django.db.models import QuerySet
 
+from . import rows
 from .models import Participation, ProcessInstance, Task
 
 
 def record(pairs) -> None:
     """Note (user id, body) pairs, in the step's transaction; pairs already known are skipped."""
-    rows = [Participation(user_id=user_id, body=body) for user_id, body in set(pairs) if user_id is not None]
-    if rows:
-        Participation.objects.bulk_create(rows, ignore_conflicts=True)
+    known = sorted({(user_id, body) for user_id, body in pairs if user_id is not None})  # one lock order
+    rows.insert(Participation, [Participation(user_id=user_id, body=body) for user_id, body in known],
+                ignore_conflicts=True)
 
 
 def of_plans(plans) -> set[tuple[int, str]]:
