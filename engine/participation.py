@@ -14,9 +14,10 @@ from .models import Participation, ProcessInstance, Task
 
 
 def record(pairs) -> None:
-    """Note (user id, body) pairs, in the step's transaction; pairs already known are skipped."""
-    known = sorted({(user_id, body) for user_id, body in pairs if user_id is not None})  # one lock order
-    rows.insert(Participation, [Participation(user_id=user_id, body=body) for user_id, body in known],
+    """Note (user id, body) pairs, in the step's transaction; pairs already noted are skipped by the
+    database. Sorted, so that two steps noting the same pairs take their locks in the same order."""
+    ordered = sorted({(user_id, body) for user_id, body in pairs if user_id is not None})
+    rows.insert(Participation, [Participation(user_id=user_id, body=body) for user_id, body in ordered],
                 ignore_conflicts=True)
 
 
@@ -43,4 +44,3 @@ def rebuild() -> None:
 def outside(user, bodies: set[str]) -> QuerySet:
     """The bodies outside ``bodies`` where ``user`` has worked (as an ``Exists``-able queryset)."""
     return Participation.objects.filter(user_id=user.pk).exclude(body__in=bodies)
-

@@ -19,10 +19,10 @@ from documents.models import (
     full_number,
 )
 
-from .rows import PageRowsMixin
+from .rows import PageRowsSerializer
 
 
-class DocumentSerializer(PageRowsMixin, serializers.ModelSerializer):
+class DocumentSerializer(PageRowsSerializer):
     number = serializers.SerializerMethodField(help_text=_("Number and notation as printed, e.g. 132-CV/TU."))
     document_type: "serializers.SlugRelatedField[DocumentType]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True)

@@ -26,14 +26,14 @@ def _as_stored(field) -> bool:
     return (type(field) in AS_STORED and len(field.source_attrs) == 1 and not getattr(field, "binary", False))
 
 
-class PageRowsMixin:
-    """For a ``ModelSerializer`` whose fields depend on its class alone (not on its context)."""
+class PageRowsSerializer(serializers.ModelSerializer):
+    """A ``ModelSerializer`` for list rows, whose fields depend on its class alone (not on its context)."""
 
     def get_fields(self):
         cls = type(self)
         prototype = cls.__dict__.get("_fields_prototype")
         if prototype is None:
-            prototype = super().get_fields()  # type: ignore[misc]
+            prototype = super().get_fields()
             cls._fields_prototype = prototype  # type: ignore[attr-defined]
         return copy.deepcopy(prototype)
 

@@ -1,4 +1,4 @@
-"""Document rows rendered through ``api.serializers.rows.PageRowsMixin`` are exactly what DRF's own
+"""Document rows rendered through ``api.serializers.rows.PageRowsSerializer`` are exactly what DRF's own
 path gives: the same keys in the same order, the same values, for rows with every field filled in and
 with every field that may be empty left empty, read back from the database."""
 
