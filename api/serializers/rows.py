@@ -2,9 +2,10 @@
 
 - the serializer's fields are worked out from the model once per class, and copied for each
   serializer (DRF works them out again for each: 1.6 ms for a document's 29 fields, the copy 0.4);
-- a field that shows the value as stored (text, choices, whole numbers, booleans, JSON: its DRF
-  ``to_representation`` is the identity on what the database gives) is read straight from the row;
-  every other field (dates, ids, relations, computed ones) goes through its DRF field, in order.
+- a field DRF built for one of the model's columns, of a class that shows the value as stored
+  (text, choices, whole numbers, booleans, JSON: its ``to_representation`` is the identity on what
+  the database gives), is read straight from the row; every other field (dates, ids, relations,
+  computed or declared ones) goes through its DRF field, in order.
 
 A search's page of 50 documents took 5.4 ms to render through DRF, 2.5 ms so (``docs/BENCHMARKS.md``,
 2026-12-07). ``tests/api/test_row_rendering.py`` holds the output equal to DRF's own."""
