@@ -50,7 +50,7 @@ def test_starting_and_completing_note_the_body_once(people):
     handle_one(people)
     assert noted() == from_history() == {(p[name].pk, "dang_uy_xa") for name in ("vanthu", "bithu")}
     assert Participation.objects.count() == 2  # one row per person and body, however many tasks
-    assert instance.pk
+    assert instance.started_by_id == p["vanthu"].pk and instance.body == "dang_uy_xa"
 
 
 def test_the_row_belongs_to_the_steps_transaction(people):
